@@ -1,0 +1,115 @@
+"""Exceptions of jobmon_db, mapped from the SQLSTATEs the SQL functions raise.
+
+| SQLSTATE     | exception                       |
+|--------------|---------------------------------|
+| JM001, JM002 | InvalidStateTransition          |
+| JM003        | TaskInstanceNotFound            |
+| 22023        | UnknownStatus                   |
+| 22004        | InvalidArgument                 |
+| 55P03, 57014 | TransitionTimeout (retryable)   |
+| 40P01, 40001 | RetryableError                  |
+
+Every exception keeps the psycopg error it came from as ``__cause__`` and
+its SQLSTATE, DETAIL and HINT as attributes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+
+_TRANSITION_MESSAGE = re.compile(r"Cannot transition (\w+) id: (\d+) from (\w+) to (\w+)")
+
+
+class JobmonDBError(Exception):
+    """Base class of every error jobmon_db raises."""
+
+    #: True when the same call may succeed if made again (nothing was changed).
+    retryable: bool = False
+
+    def __init__(
+        self, message: str, *, sqlstate: str | None = None, detail: str | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.sqlstate = sqlstate
+        self.detail = detail
+        self.hint = hint
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.detail:
+            parts.append(f"DETAIL: {self.detail}")
+        if self.hint:
+            parts.append(f"HINT: {self.hint}")
+        return "\n".join(parts)
+
+
+class InvalidStateTransition(JobmonDBError):
+    """A transition the state machine does not allow; nothing was changed.
+
+    ``model`` is 'TaskInstance' (JM001: the requested move itself) or 'Task'
+    (JM002: a task move the cascade asked for).
+    """
+
+    def __init__(self, message: str, *, model: str, id: int, from_status: str, to_status: str, **kw: str | None) -> None:
+        super().__init__(message, **kw)
+        self.model = model
+        self.id = id
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+class TaskInstanceNotFound(JobmonDBError, LookupError):
+    """No task instance has the given id (JM003)."""
+
+
+class InvalidArgument(JobmonDBError, ValueError):
+    """An argument the SQL function refuses, such as a NULL id (22004)."""
+
+
+class UnknownStatus(InvalidArgument):
+    """Not a status code (22023); the hint names the code to use."""
+
+
+class RetryableError(JobmonDBError):
+    """The call was cancelled and changed nothing; making it again may succeed."""
+
+    retryable = True
+
+
+class TransitionTimeout(RetryableError):
+    """The caller's lock_timeout or statement_timeout cancelled the call (55P03, 57014)."""
+
+
+_BY_SQLSTATE: dict[str, type[JobmonDBError]] = {
+    "JM003": TaskInstanceNotFound,
+    "22023": UnknownStatus,
+    "22004": InvalidArgument,
+    "55P03": TransitionTimeout,
+    "57014": TransitionTimeout,
+    "40P01": RetryableError,
+    "40001": RetryableError,
+}
+
+
+def translate(error: psycopg.Error) -> JobmonDBError | None:
+    """The jobmon_db exception for a psycopg error, or None if it has none."""
+    sqlstate = error.sqlstate
+    diag = error.diag
+    message = diag.message_primary or str(error)
+    fields: dict[str, str | None] = {"sqlstate": sqlstate, "detail": diag.message_detail, "hint": diag.message_hint}
+    if sqlstate in ("JM001", "JM002"):
+        match = _TRANSITION_MESSAGE.search(message)
+        if match is not None:
+            model, id_, from_status, to_status = match.groups()
+            return InvalidStateTransition(
+                message, model=model, id=int(id_), from_status=from_status, to_status=to_status, **fields
+            )
+    cls = _BY_SQLSTATE.get(sqlstate or "")
+    if cls is None:
+        return None
+    if cls is TransitionTimeout:
+        message += " (retryable: another transaction held the row too long; nothing was changed)"
+    return cls(message, **fields)

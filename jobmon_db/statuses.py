@@ -1,0 +1,59 @@
+"""Status codes of the two state machines, mirrored from the lookup tables.
+
+The database owns the statuses and the transition rules; these enums only
+name the codes (tests/test_statuses.py proves they equal
+jobmon.task_instance_status and jobmon.task_status).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class _StatusCode(str, Enum):
+    """A one-character status code whose member name is its label."""
+
+    @classmethod
+    def parse(cls, text: str) -> _StatusCode:
+        """Accept a code or a label, in any case: 'R', 'r', 'RUNNING', 'running'."""
+        wanted = text.strip().upper()
+        for member in cls:
+            if wanted in (member.value, member.name):
+                return member
+        choices = ", ".join(f"{m.value} ({m.name})" for m in cls)
+        raise ValueError(f"unknown {cls.__name__} {text!r}; choose one of: {choices}")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class TaskInstanceStatus(_StatusCode):
+    """Status of a task instance (jobmon.task_instance_status)."""
+
+    QUEUED = "Q"
+    INSTANTIATED = "I"
+    LAUNCHED = "O"
+    NO_DISTRIBUTOR_ID = "W"
+    RUNNING = "R"
+    TRIAGING = "T"
+    NO_HEARTBEAT = "X"
+    RESOURCE_ERROR = "Z"
+    UNKNOWN_ERROR = "U"
+    ERROR = "E"
+    DONE = "D"
+    KILL_SELF = "K"
+    ERROR_FATAL = "F"
+
+
+class TaskStatus(_StatusCode):
+    """Status of a task (jobmon.task_status)."""
+
+    REGISTERING = "G"
+    QUEUED = "Q"
+    INSTANTIATING = "I"
+    LAUNCHED = "O"
+    RUNNING = "R"
+    DONE = "D"
+    ERROR_RECOVERABLE = "E"
+    ADJUSTING_RESOURCES = "A"
+    ERROR_FATAL = "F"
