@@ -53,8 +53,10 @@ class InvalidStateTransition(JobmonDBError):
     (JM002: a task move the cascade asked for).
     """
 
-    def __init__(self, message: str, *, model: str, id: int, from_status: str, to_status: str, **kw: str | None) -> None:
-        super().__init__(message, **kw)
+    def __init__(
+        self, message: str, *, model: str, id: int, from_status: str, to_status: str, **fields: str | None
+    ) -> None:
+        super().__init__(message, **fields)
         self.model = model
         self.id = id
         self.from_status = from_status

@@ -12,6 +12,7 @@ whole run, on top of yoyo's own lock table.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,8 +44,10 @@ SQL_DIR = _data_dir("sql")
 
 @dataclass(frozen=True)
 class MigrationState:
+    """A versioned migration ('applied' or 'pending') or an sql/ file ('applied', 'changed' or 'pending')."""
+
     id: str
-    applied: bool
+    state: str
 
 
 @contextmanager
@@ -114,8 +117,21 @@ def _forget_applied_sql(backend: Any) -> None:
 
 
 def status(dsn: str) -> list[MigrationState]:
-    """Every versioned migration with whether it is applied, in order."""
+    """Every versioned migration, then every sql/ file, with its state."""
     migrations = _migrations()
     with _backend(dsn) as backend:
         applied = set(backend.get_applied_migration_hashes())
-        return [MigrationState(m.id, m.hash in applied) for m in migrations]
+        states = [MigrationState(m.id, "applied" if m.hash in applied else "pending") for m in migrations]
+        recorded = _recorded_sql_checksums(backend)
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        known = recorded.get(path.name)
+        state = "pending" if known is None else "applied" if known == digest else "changed"
+        states.append(MigrationState(f"sql/{path.name}", state))
+    return states
+
+
+def _recorded_sql_checksums(backend: Any) -> dict[str, str]:
+    if backend.execute("select to_regclass('jobmon.repeatable_sql')").fetchone()[0] is None:
+        return {}
+    return dict(backend.execute("select file, sha256 from jobmon.repeatable_sql").fetchall())

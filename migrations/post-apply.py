@@ -20,13 +20,13 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 def apply_changed_sql_files(conn):
     cursor = conn.cursor()
     for path in sorted(SQL_DIR.glob("*.sql")):
-        source = path.read_text(encoding="utf-8")
-        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
         cursor.execute("select sha256 from jobmon.repeatable_sql where file = %s", (path.name,))
         row = cursor.fetchone()
         if row is not None and row[0] == digest:
             continue
-        cursor.execute(source)
+        cursor.execute(raw.decode("utf-8"))
         cursor.execute(
             "insert into jobmon.repeatable_sql (file, sha256) values (%s, %s)"
             " on conflict (file) do update set sha256 = excluded.sha256, applied_at = now()",

@@ -1,0 +1,100 @@
+"""The jobmon-db command line, run in-process against a test database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jobmon_db.cli import main
+from jobmon_db.connection import resolve_dsn
+from tests.factories import make_task_instance
+
+
+def test_dsn_comes_from_the_option_then_the_environment_then_libpq_defaults(monkeypatch):
+    monkeypatch.setenv("JOBMON_DB_DSN", "dbname=from_env")
+    assert resolve_dsn("dbname=from_option") == "dbname=from_option"
+    assert resolve_dsn(None) == "dbname=from_env"
+    monkeypatch.delenv("JOBMON_DB_DSN")
+    assert resolve_dsn(None) == ""
+
+
+def test_transition_accepts_codes_and_labels(conn, db_dsn, capsys):
+    ti, task = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    assert main(["--dsn", db_dsn, "transition", str(ti), "I"]) == 0
+    assert main(["transition", str(ti), "LAUNCHED", "--dsn", db_dsn]) == 0
+    assert main(["--dsn", db_dsn, "transition", str(ti), "running", "--json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"task_instance {ti}: Q (QUEUED) -> I (INSTANTIATED); task {task}: Q -> I (attempts 1)"
+    assert json.loads(out[2])["status"] == "R"
+
+
+def test_transition_uses_the_environment_dsn(conn, db_dsn, monkeypatch, capsys):
+    ti, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    monkeypatch.setenv("JOBMON_DB_DSN", db_dsn)
+    assert main(["transition", str(ti), "I"]) == 0
+    assert "-> I (INSTANTIATED)" in capsys.readouterr().out
+
+
+def test_untimely_request_succeeds_with_a_warning(conn, db_dsn, capsys):
+    ti, _ = make_task_instance(conn, "R", "R", num_attempts=1)
+    assert main(["--dsn", db_dsn, "transition", str(ti), "O"]) == 0
+    captured = capsys.readouterr()
+    assert "untimely request ignored" in captured.out
+    assert "untimely transition" in captured.err
+
+
+def test_refused_transition_exits_1_with_the_allowed_targets(conn, db_dsn, capsys):
+    ti, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    assert main(["--dsn", db_dsn, "transition", str(ti), "D"]) == 1
+    err = capsys.readouterr().err
+    assert f"Cannot transition TaskInstance id: {ti} from Q to D" in err
+    assert "I (INSTANTIATED), K (KILL_SELF)" in err
+
+
+@pytest.mark.parametrize("argv", [["transition", "1", "BOGUS"], ["transition", "abc", "R"], ["show", "-3"], []])
+def test_bad_usage_exits_2(argv, db_dsn, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--dsn", db_dsn, *argv])
+    assert exited.value.code == 2
+    assert "usage: jobmon-db" in capsys.readouterr().err
+
+
+def test_show_prints_task_instance_and_task(conn, db_dsn, capsys):
+    ti, task = make_task_instance(conn, "R", "R", num_attempts=2, max_attempts=3)
+    assert main(["--dsn", db_dsn, "show", str(ti)]) == 0
+    text = capsys.readouterr().out
+    assert f"task_instance {ti}: R (RUNNING)" in text and f"task          {task}: R (RUNNING)" in text
+    assert "attempts 2 of 3" in text
+    assert main(["--dsn", db_dsn, "show", str(ti), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["task_id"] == task
+
+
+def test_show_of_a_missing_task_instance_exits_1(db_dsn, capsys):
+    assert main(["--dsn", db_dsn, "show", "999999"]) == 1
+    assert "TaskInstance id: 999999 not found" in capsys.readouterr().err
+
+
+def test_unreachable_database_exits_1_with_the_reason(capsys):
+    assert main(["--dsn", "host=127.0.0.1 port=1 connect_timeout=2", "show", "1"]) == 1
+    assert "jobmon-db: error:" in capsys.readouterr().err
+
+
+def test_migrate_status_rollback_cycle(db_dsn, capsys):
+    assert main(["--dsn", db_dsn, "migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert main(["--dsn", db_dsn, "status"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["applied", "0001_schema"]
+    assert main(["--dsn", db_dsn, "rollback"]) == 1  # not confirmed: no terminal to ask
+    assert main(["--dsn", db_dsn, "rollback", "--all", "--yes"]) == 0
+    assert main(["--dsn", db_dsn, "status"]) == 0
+    assert capsys.readouterr().out.count("pending") >= 3
+    assert main(["--dsn", db_dsn, "migrate"]) == 0
+    assert "applied 0001_schema" in capsys.readouterr().out
+
+
+def test_demo_walks_a_task_instance_through_its_life(db_dsn, capsys):
+    assert main(["--dsn", db_dsn, "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "R (RUNNING) -> D (DONE)" in out and "untimely request ignored" in out and "refused:" in out
+    assert "D (DONE)" in out.splitlines()[-2]
