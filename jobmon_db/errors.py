@@ -112,6 +112,8 @@ def translate(error: psycopg.Error) -> JobmonDBError | None:
     cls = _BY_SQLSTATE.get(sqlstate or "")
     if cls is None:
         return None
-    if cls is TransitionTimeout:
+    if sqlstate == "55P03":
         message += " (retryable: another transaction held the row too long; nothing was changed)"
+    elif sqlstate == "57014":
+        message += " (retryable: the call was cancelled before it finished; nothing was changed)"
     return cls(message, **fields)

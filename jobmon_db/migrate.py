@@ -76,7 +76,7 @@ def _locked_backend(dsn: str) -> Iterator[Any]:
     with psycopg.connect(dsn, autocommit=True) as lock_conn:
         lock_conn.execute("select pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
         try:
-            with _backend(dsn) as backend, backend.lock(timeout=600):
+            with _backend(dsn) as backend, backend.lock(timeout=60):
                 yield backend
         finally:
             lock_conn.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from .errors import translate
+from .errors import InvalidArgument, translate
 from .statuses import TaskInstanceStatus, TaskStatus
 
 logger = logging.getLogger("jobmon_db")
@@ -54,8 +54,28 @@ class TransitionResult:
         return self.outcome == "untimely"
 
 
-def _status_code(new_status: TaskInstanceStatus | str) -> str:
-    return new_status.value if isinstance(new_status, TaskInstanceStatus) else new_status
+BIGINT_RANGE = range(-(2**63), 2**63)
+
+
+def _arguments(task_instance_id: int, new_status: TaskInstanceStatus | str) -> tuple[int, str]:
+    """Refuse Python values PostgreSQL would misread or answer with a type error; None is left to the function."""
+    if task_instance_id is not None and (not isinstance(task_instance_id, int) or isinstance(task_instance_id, bool)):
+        raise InvalidArgument(
+            f"task_instance_id must be an int, not {type(task_instance_id).__name__}: {task_instance_id!r}"
+        )
+    if task_instance_id is not None and task_instance_id not in BIGINT_RANGE:
+        raise InvalidArgument(f"task_instance_id is out of range for bigint: {task_instance_id}")
+    if isinstance(new_status, TaskInstanceStatus):
+        return task_instance_id, new_status.value
+    if isinstance(new_status, TaskStatus):  # a str too, and 'D', 'R', ... are task-instance codes as well
+        raise InvalidArgument(f"new_status must be a task-instance status, not TaskStatus.{new_status.name}")
+    if new_status is not None and not isinstance(new_status, str):
+        raise InvalidArgument(
+            f"new_status must be a str code such as 'R', not {type(new_status).__name__}: {new_status!r}"
+        )
+    if new_status is not None and "\x00" in new_status:
+        raise InvalidArgument(f"new_status must not contain NUL characters: {new_status!r}")
+    return task_instance_id, new_status
 
 
 def _checked(result: TransitionResult | None, requested: str) -> TransitionResult:
@@ -79,9 +99,11 @@ def transition_task_instance(
 
     Returns the result, also when untimely (logged as a warning). Raises
     InvalidStateTransition, TaskInstanceNotFound, UnknownStatus,
-    TransitionTimeout and the other errors of jobmon_db.errors.
+    TransitionTimeout and the other errors of jobmon_db.errors; InvalidArgument
+    (before anything is sent) for an id that is not an int in bigint's range,
+    a status that is not a str, or a TaskStatus.
     """
-    code = _status_code(new_status)
+    task_instance_id, code = _arguments(task_instance_id, new_status)
     try:
         with conn.cursor(row_factory=class_row(TransitionResult)) as cur:
             cur.execute(TRANSITION_SQL, (task_instance_id, code))
@@ -98,7 +120,7 @@ async def transition_task_instance_async(
     conn: psycopg.AsyncConnection[Any], task_instance_id: int, new_status: TaskInstanceStatus | str
 ) -> TransitionResult:
     """The async twin of transition_task_instance(), for an AsyncConnection."""
-    code = _status_code(new_status)
+    task_instance_id, code = _arguments(task_instance_id, new_status)
     try:
         async with conn.cursor(row_factory=class_row(TransitionResult)) as cur:
             await cur.execute(TRANSITION_SQL, (task_instance_id, code))

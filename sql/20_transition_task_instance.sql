@@ -49,6 +49,7 @@ as $$
 declare
     ti_id      constant bigint := transition_task_instance.task_instance_id;
     locked_task_id bigint;
+    status_known boolean;
     task_row   jobmon.task;
     ti_status  text;
     rule_kind  text;
@@ -59,15 +60,21 @@ begin
         raise exception 'task_instance_id must not be NULL'
             using errcode = '22004';
     end if;
-    perform jobmon.require_task_instance_status(new_status);
-
     -- Lock the task, then the task instance. task_id is read before any lock
     -- is held, so it is re-checked under the lock and the locks are taken
     -- again if the task instance moved to another task meanwhile.
+    -- Reads share statements where they can, for speed: every statement has
+    -- a fixed cost of its own, a large part of a whole transition's.
     loop
-        select ti.task_id into locked_task_id
-          from jobmon.task_instance ti where ti.id = ti_id;
-        if not found then
+        -- new_status is checked first (an unknown code is reported even for a
+        -- missing task instance); the helper only runs to raise the error.
+        select exists (select 1 from jobmon.task_instance_status s where s.id = new_status),
+               (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
+          into status_known, locked_task_id;
+        if not status_known then
+            perform jobmon.require_task_instance_status(new_status);
+        end if;
+        if locked_task_id is null then
             raise exception 'TaskInstance id: % not found', ti_id
                 using errcode = 'JM003';
         end if;
@@ -76,7 +83,11 @@ begin
           from jobmon.task t where t.id = locked_task_id
            for no key update;
 
-        select ti.status, ti.status_date into ti_status, result.status_date
+        -- The rule is looked up for the row as locked (its latest version).
+        select ti.status, ti.status_date,
+               (select r.kind from jobmon.task_instance_transition r
+                 where r.from_status = ti.status and r.to_status = new_status)
+          into ti_status, result.status_date, rule_kind
           from jobmon.task_instance ti
          where ti.id = ti_id and ti.task_id = locked_task_id
            for no key update;
@@ -87,10 +98,6 @@ begin
     result.task_id := task_row.id;
     result.previous_status := ti_status;
     result.task_previous_status := task_row.status;
-
-    select r.kind into rule_kind
-      from jobmon.task_instance_transition r
-     where r.from_status = ti_status and r.to_status = new_status;
 
     if rule_kind = 'untimely' then
         result.outcome := 'untimely';

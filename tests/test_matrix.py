@@ -78,7 +78,7 @@ def _check_state_after(conn: psycopg.Connection[Any], ti: int, before: tuple[Any
         assert after == before, "a request that is not applied must change nothing"
 
 
-@pytest.mark.parametrize(("case_id", "case"), zip(CASE_IDS, CASES, strict=True), ids=CASE_IDS)
+@pytest.mark.parametrize(("case_id", "case"), list(zip(CASE_IDS, CASES, strict=True)), ids=CASE_IDS)
 def test_sql_function_answers_as_the_specification(case_id, case, matrix_conn, rows):
     want = _expected(case)
     ti = rows[(case_id, "sql")]
@@ -99,7 +99,7 @@ def test_sql_function_answers_as_the_specification(case_id, case, matrix_conn, r
     _check_state_after(matrix_conn, ti, before, want)
 
 
-@pytest.mark.parametrize(("case_id", "case"), zip(CASE_IDS, CASES, strict=True), ids=CASE_IDS)
+@pytest.mark.parametrize(("case_id", "case"), list(zip(CASE_IDS, CASES, strict=True)), ids=CASE_IDS)
 def test_python_wrapper_answers_as_the_specification(case_id, case, matrix_conn, rows):
     want = _expected(case)
     ti = rows[(case_id, "python")]

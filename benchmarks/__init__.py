@@ -1,0 +1,1 @@
+"""Benchmarks of jobmon.transition_task_instance(); run them with `python -m benchmarks --help`."""

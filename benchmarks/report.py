@@ -1,0 +1,203 @@
+"""Summaries, targets, the printed table, the JSON file and the chart."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .runner import ANSWERS, IMPLEMENTATIONS, RunResult
+
+FN_VARIANTS = ("fn", "fn_prepared")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One implementation in one scenario, over all rounds."""
+
+    implementation: str
+    scenario: str
+    clients: int
+    shared: bool
+    throughput: float  # transitions per second, median of the rounds
+    p50_ms: float
+    p99_ms: float
+    transitions: int
+    answers: dict[str, int]
+    errors: dict[str, int]
+    final_statuses: dict[str, dict[str, int]]  # of the last round
+
+
+def summarize(results: list[RunResult]) -> list[Summary]:
+    summaries = []
+    for key in dict.fromkeys((r.scenario, r.implementation) for r in results):
+        runs = [r for r in results if (r.scenario, r.implementation) == key]
+        latencies = [latency for r in runs for latency in r.latencies]
+        p50, p99 = _percentiles(latencies)
+        summaries.append(
+            Summary(
+                implementation=key[1],
+                scenario=key[0],
+                clients=runs[0].clients,
+                shared=runs[0].shared,
+                throughput=statistics.median(r.throughput for r in runs),
+                p50_ms=p50 * 1000,
+                p99_ms=p99 * 1000,
+                transitions=sum(r.transitions for r in runs),
+                answers={a: sum(r.answers.get(a, 0) for r in runs) for a in ANSWERS},
+                errors=_add_counts(r.errors for r in runs),
+                final_statuses=runs[-1].final_statuses,
+            )
+        )
+    return summaries
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (0.0, 0.0)
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+def _add_counts(counts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for label, n in count.items():
+            total[label] = total.get(label, 0) + n
+    return total
+
+
+def _find(summaries: list[Summary], implementation: str, scenario: str) -> Summary:
+    return next(s for s in summaries if s.implementation == implementation and s.scenario == scenario)
+
+
+@dataclass(frozen=True)
+class Target:
+    description: str
+    value: float
+    passed: bool
+    unit: str = "x"
+
+
+def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per scenario and fn variant: speed-up over app (throughput ratio), cost over floor (time ratio)."""
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for scenario in dict.fromkeys(s.scenario for s in summaries):
+        app, floor = _find(summaries, "app", scenario), _find(summaries, "floor", scenario)
+        table[scenario] = {
+            fn: {
+                "fn/app speed-up": _find(summaries, fn, scenario).throughput / app.throughput,
+                "fn/floor cost": floor.throughput / _find(summaries, fn, scenario).throughput,
+            }
+            for fn in FN_VARIANTS
+        }
+    return table
+
+
+def targets(summaries: list[Summary]) -> list[Target]:
+    """The issue's targets, checked for both ways of calling the function."""
+    by_scenario = ratios(summaries)
+    one, many, shared = list(by_scenario)
+    checks = []
+    for fn in FN_VARIANTS:
+        checks.append(_at_least(f"{fn} >= 2.5x app throughput, {one}", by_scenario[one][fn]["fn/app speed-up"], 2.5))
+        for scenario in (many, shared):
+            speed_up = by_scenario[scenario][fn]["fn/app speed-up"]
+            checks.append(_at_least(f"{fn} not slower than app, {scenario}", speed_up, 1.0))
+        for scenario in (one, many):
+            cost = by_scenario[scenario][fn]["fn/floor cost"]
+            checks.append(Target(f"{fn} costs <= 1.3x floor, {scenario}", cost, cost <= 1.3))
+        checks.append(_only_state_machine_answers(_find(summaries, fn, shared)))
+    return checks
+
+
+def _only_state_machine_answers(s: Summary) -> Target:
+    """Under contention every request must get the state machine's answer: no deadlock, no other error."""
+    deadlocks = sum(n for label, n in s.errors.items() if label.startswith("40P01"))
+    others = sum(s.errors.values()) - deadlocks
+    description = (
+        f"{s.implementation}, {s.scenario}: {deadlocks} deadlocks, {others} other errors"
+        f" ({s.answers['applied']} applied, {s.answers['untimely']} untimely, {s.answers['rejected']} rejected)"
+    )
+    return Target(description, deadlocks + others, deadlocks + others == 0, " errors")
+
+
+def _at_least(description: str, value: float, threshold: float) -> Target:
+    return Target(description, value, value >= threshold)
+
+
+def table(summaries: list[Summary]) -> str:
+    """The results as a Markdown table (printed as is, and pasted into docs/performance.md)."""
+    lines = [
+        "| scenario | implementation | transitions/s | p50 ms | p99 ms | applied | untimely | rejected | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in summaries:
+        errors = ", ".join(f"{n} {label}" for label, n in s.errors.items()) or "0"
+        lines.append(
+            f"| {s.scenario} | {s.implementation} | {s.throughput:,.0f} | {s.p50_ms:.2f} | {s.p99_ms:.2f}"
+            f" | {s.answers['applied']} | {s.answers['untimely']} | {s.answers['rejected']} | {errors} |"
+        )
+    return "\n".join(lines)
+
+
+def targets_text(checks: list[Target]) -> str:
+    lines = ["Targets:"]
+    for check in checks:
+        value = f"{check.value:.2f}" if check.unit == "x" else f"{check.value:.0f}"
+        lines.append(f"  {'PASS' if check.passed else 'FAIL'}  {check.description}: {value}{check.unit}")
+    return "\n".join(lines)
+
+
+def ratios_text(summaries: list[Summary]) -> str:
+    lines = ["Ratios (fn/app: throughput speed-up, higher is better; fn/floor: cost per transition, 1.0 is the floor):"]
+    for scenario, variants in ratios(summaries).items():
+        cells = "; ".join(
+            f"{fn}/app {v['fn/app speed-up']:.2f}x, {fn}/floor {v['fn/floor cost']:.2f}x" for fn, v in variants.items()
+        )
+        lines.append(f"  {scenario}: {cells}")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, summaries: list[Summary], results: list[RunResult], meta: dict[str, Any]) -> None:
+    checks = targets(summaries)
+    document = {
+        **meta,
+        "summary": [s.__dict__ for s in summaries],
+        "ratios": ratios(summaries),
+        "targets": [c.__dict__ for c in checks],
+        "runs": [
+            {k: v for k, v in r.__dict__.items() if k != "latencies"} | {"throughput": r.throughput} for r in results
+        ],
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def write_chart(path: Path, summaries: list[Summary], title: str) -> None:
+    """Grouped bars: throughput per scenario, and p50 / p99 latency (log scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = list(dict.fromkeys(s.scenario for s in summaries))
+    width = 0.8 / len(IMPLEMENTATIONS)
+    figure, (speed, latency) = plt.subplots(1, 2, figsize=(13, 5))
+    for i, implementation in enumerate(IMPLEMENTATIONS):
+        rows = [_find(summaries, implementation, scenario) for scenario in scenarios]
+        xs = [x + (i - (len(IMPLEMENTATIONS) - 1) / 2) * width for x in range(len(scenarios))]
+        speed.bar(xs, [r.throughput for r in rows], width, label=implementation)
+        bars = latency.bar(xs, [r.p50_ms for r in rows], width, label=f"{implementation} p50")
+        latency.scatter(xs, [r.p99_ms for r in rows], marker="_", s=300, color=bars.patches[0].get_facecolor())
+    for axis, ylabel in ((speed, "transitions per second"), (latency, "latency, ms (bar p50, dash p99)")):
+        axis.set_xticks(range(len(scenarios)), scenarios)
+        axis.set_ylabel(ylabel)
+        axis.grid(axis="y", alpha=0.3)
+    latency.set_yscale("log")
+    speed.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)

@@ -1,0 +1,523 @@
+"""Randomised concurrency stress of jobmon.transition_task_instance(), with a check of the history afterwards.
+
+Several threads, each with its own connection, fire random requests at a small
+shared set of tasks (each with one or two task instances): mostly valid moves
+from the last status a thread heard of (often stale, so threads race each
+other), untimely reports, any status at all (mostly invalid), and a few bad
+inputs. A task that has had its share of requests is replaced by a fresh one.
+
+Every request runs in its own transaction, which also takes a number from a
+sequence after the function returned. The function holds the task's row lock
+until commit, so for one task these numbers give the order in which the
+requests were serialised. After the run, for every task:
+
+  * no deadlock (40P01) or other unexpected error was raised;
+  * no lost update: taken in that order, each request saw the status the
+    previous applied one left (task instance and task);
+  * each answer (applied, untimely, and the new statuses and attempt count)
+    is what the specification model gives for the state it saw;
+  * the rows in the database are what the history replayed gives;
+  * each rejection names a status the row really had, and a pair the
+    specification does not allow.
+
+Run it longer than the test suite does:
+
+    python -m benchmarks.stress --seconds 60 --threads 8
+
+Connects with --dsn, else $JOBMON_DB_DSN, else libpq's defaults; the schema
+must be migrated (``jobmon-db migrate``). Rows and the sequence it makes are
+removed at the end unless --keep is given. Exits 1 when a check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import random
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from jobmon_db import (
+    InvalidStateTransition,
+    JobmonDBError,
+    TaskInstanceNotFound,
+    UnknownStatus,
+    transition_task_instance,
+)
+from jobmon_db.connection import resolve_dsn
+from tests import spec_model
+
+STATUSES = spec_model.TASK_INSTANCE_STATUSES
+VALID_FROM = {s: sorted(to for frm, to in spec_model.VALID if frm == s) for s in STATUSES}
+UNTIMELY_FROM = {s: sorted(to for frm, to in spec_model.UNTIMELY if frm == s) for s in STATUSES}
+APPLICATION_NAME = "jobmon-stress"
+SCHEMA = "jobmon_stress"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A task and its task instances, as created (all instances start in Q, the task in Q on attempt 1)."""
+
+    task_id: int
+    max_attempts: int
+    instances: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A request the function answered (applied or untimely), with its place in the task's order."""
+
+    order: int
+    ti: int
+    task_id: int
+    requested: str
+    outcome: str
+    previous_status: str
+    status: str
+    task_previous_status: str
+    task_status: str
+    task_num_attempts: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A request refused with InvalidStateTransition (JM001 or JM002)."""
+
+    ti: int
+    task_id: int
+    requested: str
+    sqlstate: str
+    model: str
+    id: int
+    from_status: str
+    to_status: str
+
+
+@dataclass
+class ThreadLog:
+    """What one thread saw; merged into the Report when the thread ends."""
+
+    answers: list[Answer] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    bad_input: Counter[str] = field(default_factory=Counter)
+    unexpected: list[str] = field(default_factory=list)
+    deadlocks: int = 0
+    overlaps: int = 0
+
+
+@dataclass
+class Report:
+    """What a run did and what its checks found."""
+
+    seconds: float = 0.0
+    threads: int = 0
+    groups: list[Group] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    bad_input: Counter[str] = field(default_factory=Counter)  # exception name -> count
+    unexpected: list[str] = field(default_factory=list)
+    deadlocks: int = 0
+    overlaps: int = 0  # requests sent while another request on the same task was in flight
+    lock_waits_seen: int = 0  # backends seen waiting on a lock by the sampler
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def requests(self) -> int:
+        return len(self.answers) + len(self.rejections) + sum(self.bad_input.values()) + len(self.unexpected)
+
+    def counts(self) -> dict[str, int]:
+        outcomes = Counter(a.outcome for a in self.answers)
+        return {
+            "requests": self.requests,
+            "applied": outcomes["applied"],
+            "untimely": outcomes["untimely"],
+            "rejected": len(self.rejections) + sum(self.bad_input.values()),
+            "rejected_JM001": sum(r.sqlstate == "JM001" for r in self.rejections),
+            "rejected_JM002": sum(r.sqlstate == "JM002" for r in self.rejections),
+            "rejected_bad_input": sum(self.bad_input.values()),
+            "unexpected_errors": len(self.unexpected),
+            "deadlocks": self.deadlocks,
+            "tasks": len(self.groups),
+            "task_instances": sum(len(g.instances) for g in self.groups),
+            "overlapping_requests": self.overlaps,
+            "lock_waits_seen": self.lock_waits_seen,
+        }
+
+    def summary(self) -> str:
+        counts = self.counts()
+        rate = counts["requests"] / self.seconds if self.seconds else 0.0
+        lines = [f"{self.threads} threads, {self.seconds:.1f} s, {rate:.0f} requests/s"]
+        lines += [f"  {name:22} {value}" for name, value in counts.items()]
+        lines.append("checks: " + ("all passed" if not self.problems else f"{len(self.problems)} FAILED"))
+        lines += [f"  - {p}" for p in self.problems[:20]]
+        return "\n".join(lines)
+
+
+class Stress:
+    """One run: the shared tasks, the threads, and what they recorded."""
+
+    def __init__(
+        self, dsn: str, *, threads: int, slots: int, requests_per_task: int, seed: int, bad_input_rate: float
+    ) -> None:
+        self.dsn = dsn
+        self.threads = threads
+        self.requests_per_task = requests_per_task
+        self.seed = seed
+        self.bad_input_rate = bad_input_rate
+        self.sequence = sql.Identifier(SCHEMA, f"order_{seed}_{time.time_ns()}")
+        self.report = Report(threads=threads)
+        self._lock = threading.Lock()  # guards the slots, the groups and the in-flight counts
+        self._slots: list[Group] = []
+        self._slot_requests: list[int] = []
+        self._in_flight: Counter[int] = Counter()
+        self._last_heard: dict[int, str] = {}  # ti -> last status some thread heard of (racy on purpose)
+        self._workflow_id = 0
+        self._slot_count = slots
+        self._stop = threading.Event()
+
+    # -- rows -------------------------------------------------------------------
+
+    def _new_group(self, conn: psycopg.Connection[Any], rng: random.Random) -> Group:
+        max_attempts = rng.randint(1, 3)
+        with conn.transaction():
+            row = conn.execute(
+                "insert into jobmon.task (workflow_id, status, num_attempts, max_attempts, name)"
+                " values (%s, 'Q', 1, %s, 'stress') returning id",
+                (self._workflow_id, max_attempts),
+            ).fetchone()
+            assert row is not None
+            task_id = row[0]
+            instances = tuple(
+                conn.execute(
+                    "insert into jobmon.task_instance (task_id, status) values (%s, 'Q') returning id", (task_id,)
+                ).fetchone()[0]
+                for _ in range(rng.choice((1, 1, 2)))
+            )
+        group = Group(task_id, max_attempts, instances)
+        with self._lock:
+            self.report.groups.append(group)
+        return group
+
+    def setup(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(SCHEMA)))
+        conn.execute(sql.SQL("create sequence {}").format(self.sequence))
+        row = conn.execute("insert into jobmon.workflow (name) values ('stress') returning id").fetchone()
+        assert row is not None
+        self._workflow_id = row[0]
+        rng = random.Random(self.seed)
+        self._slots = [self._new_group(conn, rng) for _ in range(self._slot_count)]
+        self._slot_requests = [0] * self._slot_count
+
+    def cleanup(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute(sql.SQL("drop sequence if exists {}").format(self.sequence))
+        with conn.transaction():
+            tasks = [g.task_id for g in self.report.groups]
+            conn.execute("delete from jobmon.task_instance where task_id = any(%s)", (tasks,))
+            conn.execute("delete from jobmon.task where id = any(%s)", (tasks,))
+            conn.execute("delete from jobmon.workflow where id = %s", (self._workflow_id,))
+        try:  # the schema stays while another run's sequence is in it
+            conn.execute(sql.SQL("drop schema if exists {}").format(sql.Identifier(SCHEMA)))
+        except psycopg.errors.DependentObjectsStillExist:
+            pass
+
+    # -- the threads --------------------------------------------------------------
+
+    def _pick(self, conn: psycopg.Connection[Any], rng: random.Random) -> tuple[Group, int]:
+        slot = rng.randrange(len(self._slots))
+        with self._lock:
+            self._slot_requests[slot] += 1
+            replace = self._slot_requests[slot] > self.requests_per_task
+            if replace:
+                self._slot_requests[slot] = 0
+            group = self._slots[slot]
+        if replace:
+            group = self._new_group(conn, rng)
+            with self._lock:
+                self._slots[slot] = group
+        return group, rng.choice(group.instances)
+
+    def _choose_status(self, ti: int, rng: random.Random) -> str:
+        heard = self._last_heard.get(ti, "Q")
+        roll = rng.random()
+        if roll < 0.55 and VALID_FROM[heard]:
+            return rng.choice(VALID_FROM[heard])
+        if roll < 0.8 and UNTIMELY_FROM[heard]:
+            return rng.choice(UNTIMELY_FROM[heard])
+        return rng.choice(STATUSES)
+
+    def _send_bad_input(self, conn: psycopg.Connection[Any], ti: int, rng: random.Random) -> tuple[str, str]:
+        if rng.random() < 0.5:
+            call: tuple[int, str] = (-rng.randint(1, 10**9), rng.choice(STATUSES))
+            expected: type[JobmonDBError] = TaskInstanceNotFound
+        else:
+            call, expected = (ti, rng.choice(("", "r", "RUNNING", "DD", "Y", "R'; --"))), UnknownStatus
+        try:
+            transition_task_instance(conn, *call)
+        except expected:
+            return "bad_input", expected.__name__
+        except Exception as error:
+            return "unexpected", f"bad input {call!r}: {type(error).__name__}: {error}"
+        return "unexpected", f"bad input {call!r} was accepted"
+
+    def worker(self, index: int, deadline: float, budget: itertools.count[int], max_requests: int | None) -> None:
+        """One thread: its own connection, firing requests until the deadline or the request budget."""
+        log = ThreadLog()
+        try:
+            self._fire(index, deadline, budget, max_requests, log)
+        except Exception as error:  # a thread that dies is a finding too, and its records still count
+            log.unexpected.append(f"thread {index} stopped: {type(error).__name__}: {error}")
+        finally:
+            with self._lock:
+                self.report.answers += log.answers
+                self.report.rejections += log.rejections
+                self.report.bad_input += log.bad_input
+                self.report.unexpected += log.unexpected
+                self.report.deadlocks += log.deadlocks
+                self.report.overlaps += log.overlaps
+
+    def _fire(
+        self, index: int, deadline: float, budget: itertools.count[int], max_requests: int | None, log: ThreadLog
+    ) -> None:
+        rng = random.Random(self.seed * 1000 + index)
+        order_sql = sql.SQL("select nextval({})").format(sql.Literal(self.sequence.as_string()))
+        with psycopg.connect(self.dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+            # A bound on any one call: a request stuck behind a lock shows up as an error, not a hang.
+            conn.execute("set statement_timeout = '10s'")
+            while time.monotonic() < deadline and not self._stop.is_set():
+                if max_requests is not None and next(budget) >= max_requests:
+                    break
+                group, ti = self._pick(conn, rng)
+                if rng.random() < self.bad_input_rate:
+                    kind, text = self._send_bad_input(conn, ti, rng)
+                    if kind == "bad_input":
+                        log.bad_input[text] += 1
+                    else:
+                        log.unexpected.append(text)
+                    continue
+                requested = self._choose_status(ti, rng)
+                with self._lock:
+                    log.overlaps += self._in_flight[group.task_id] > 0
+                    self._in_flight[group.task_id] += 1
+                try:
+                    with conn.transaction():
+                        result = transition_task_instance(conn, ti, requested)
+                        row = conn.execute(order_sql).fetchone()
+                    assert row is not None
+                    log.answers.append(
+                        Answer(
+                            row[0],
+                            ti,
+                            group.task_id,
+                            requested,
+                            result.outcome,
+                            result.previous_status.value,
+                            result.status.value,
+                            result.task_previous_status.value,
+                            result.task_status.value,
+                            result.task_num_attempts,
+                        )
+                    )
+                    self._last_heard[ti] = result.status.value
+                except InvalidStateTransition as error:
+                    log.rejections.append(
+                        Rejection(
+                            ti,
+                            group.task_id,
+                            requested,
+                            error.sqlstate or "",
+                            error.model,
+                            error.id,
+                            error.from_status,
+                            error.to_status,
+                        )
+                    )
+                    if error.model == "TaskInstance":
+                        self._last_heard[ti] = error.from_status
+                except Exception as error:  # every other error is a finding
+                    if getattr(error, "sqlstate", None) == "40P01":
+                        log.deadlocks += 1
+                    log.unexpected.append(f"TaskInstance {ti} -> {requested}: {type(error).__name__}: {error}")
+                finally:
+                    with self._lock:
+                        self._in_flight[group.task_id] -= 1
+
+    def sample_lock_waits(self, observer: psycopg.Connection[Any]) -> None:
+        """Count, every few milliseconds, the run's backends that wait on a lock."""
+        while not self._stop.wait(0.005):
+            row = observer.execute(
+                "select count(*) from pg_stat_activity where application_name = %s and wait_event_type = 'Lock'"
+                " and datname = current_database()",
+                (APPLICATION_NAME,),
+            ).fetchone()
+            self.report.lock_waits_seen += row[0] if row else 0
+
+    def run(self, seconds: float, max_requests: int | None) -> Report:
+        with psycopg.connect(self.dsn, autocommit=True) as admin:
+            self.setup(admin)
+            started = time.monotonic()
+            budget = itertools.count()
+            workers = [
+                threading.Thread(target=self.worker, args=(i, started + seconds, budget, max_requests), daemon=True)
+                for i in range(self.threads)
+            ]
+            with psycopg.connect(self.dsn, autocommit=True) as observer:
+                sampler = threading.Thread(target=self.sample_lock_waits, args=(observer,), daemon=True)
+                sampler.start()
+                for thread in workers:
+                    thread.start()
+                for thread in workers:
+                    thread.join(timeout=seconds + 60)
+                    if thread.is_alive():
+                        self.report.problems.append(f"thread {thread.name} did not finish")
+                self._stop.set()
+                sampler.join(timeout=10)
+            self.report.seconds = time.monotonic() - started
+            self.report.problems += check_history(self.report, read_rows(admin, self.report.groups))
+        return self.report
+
+
+def read_rows(conn: psycopg.Connection[Any], groups: list[Group]) -> dict[str, dict[int, Any]]:
+    """The rows as they are now: task instance statuses, and task (status, num_attempts)."""
+    tasks = [g.task_id for g in groups]
+    instances = dict(
+        conn.execute("select id, status from jobmon.task_instance where task_id = any(%s)", (tasks,)).fetchall()
+    )
+    task_rows = {
+        row[0]: (row[1], row[2])
+        for row in conn.execute("select id, status, num_attempts from jobmon.task where id = any(%s)", (tasks,))
+    }
+    return {"task_instance": instances, "task": task_rows}
+
+
+def check_history(report: Report, rows: dict[str, dict[int, Any]]) -> list[str]:
+    """Replay every task's answers in their order through the spec model; return what does not add up."""
+    problems = [f"unexpected error: {text}" for text in report.unexpected[:20]]
+    if report.deadlocks:
+        problems.append(f"{report.deadlocks} deadlock(s) raised")
+    answers_by_task: dict[int, list[Answer]] = defaultdict(list)
+    for answer in report.answers:
+        answers_by_task[answer.task_id].append(answer)
+    orders = [a.order for a in report.answers]
+    if len(orders) != len(set(orders)):
+        problems.append("two answers got the same order number")
+
+    seen_ti: dict[int, set[str]] = defaultdict(set)  # every status each task instance had
+    seen_task: dict[int, set[str]] = defaultdict(set)
+    for group in report.groups:
+        ti_status = dict.fromkeys(group.instances, "Q")
+        task_status, attempts = "Q", 1
+        for ti in group.instances:
+            seen_ti[ti].add("Q")
+        seen_task[group.task_id].add("Q")
+        for a in sorted(answers_by_task[group.task_id], key=lambda a: a.order):
+            where = f"task {group.task_id}, TaskInstance {a.ti}, request {a.requested} (order {a.order})"
+            if (a.previous_status, a.task_previous_status) != (ti_status[a.ti], task_status):
+                problems.append(
+                    f"lost update at {where}: saw {a.previous_status}/{a.task_previous_status},"
+                    f" the previous applied request left {ti_status[a.ti]}/{task_status}"
+                )
+                break
+            want = spec_model.expected(ti_status[a.ti], a.requested, task_status, attempts, group.max_attempts)
+            got = spec_model.Expected(a.outcome, a.status, a.task_status, a.task_num_attempts)
+            if got != want:
+                problems.append(f"wrong answer at {where}: got {got}, the specification gives {want}")
+                break
+            if a.outcome == "applied":
+                ti_status[a.ti], task_status, attempts = a.status, a.task_status, a.task_num_attempts
+                seen_ti[a.ti].add(a.status)
+                seen_task[group.task_id].add(a.task_status)
+        else:
+            for ti in group.instances:
+                if rows["task_instance"].get(ti) != ti_status[ti]:
+                    problems.append(
+                        f"TaskInstance {ti} is {rows['task_instance'].get(ti)}, its history gives {ti_status[ti]}"
+                    )
+            if rows["task"].get(group.task_id) != (task_status, attempts):
+                problems.append(
+                    f"task {group.task_id} is {rows['task'].get(group.task_id)}, its history gives"
+                    f" {(task_status, attempts)}"
+                )
+
+    for r in report.rejections:
+        if r.sqlstate == "JM001":
+            ok = (
+                (r.model, r.id, r.to_status) == ("TaskInstance", r.ti, r.requested)
+                and r.from_status in seen_ti[r.ti]
+                and (r.from_status, r.to_status) not in spec_model.VALID | spec_model.UNTIMELY
+            )
+        else:
+            ok = (
+                (r.sqlstate, r.model, r.id) == ("JM002", "Task", r.task_id)
+                and r.from_status in seen_task[r.task_id]
+                and (r.from_status, r.to_status) not in spec_model.TASK_VALID
+            )
+        if not ok:
+            problems.append(f"rejection does not match the history: {r}")
+    return problems
+
+
+def run_stress(
+    dsn: str,
+    *,
+    seconds: float,
+    threads: int,
+    slots: int = 8,
+    requests_per_task: int = 12,
+    seed: int = 0,
+    bad_input_rate: float = 0.02,
+    max_requests: int | None = None,
+    keep: bool = False,
+) -> Report:
+    """Run the stress for `seconds` (or `max_requests` requests) and check the history; see the module docstring."""
+    stress = Stress(
+        dsn,
+        threads=threads,
+        slots=slots,
+        requests_per_task=requests_per_task,
+        seed=seed,
+        bad_input_rate=bad_input_rate,
+    )
+    try:
+        return stress.run(seconds, max_requests)
+    finally:
+        if not keep:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                stress.cleanup(conn)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dsn", help="libpq connection string (default: $JOBMON_DB_DSN, then libpq's defaults)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long to run (default 10)")
+    parser.add_argument("--threads", type=int, default=4, help="threads, one connection each (default 4)")
+    parser.add_argument("--slots", type=int, default=8, help="tasks in play at any time (default 8)")
+    parser.add_argument("--requests-per-task", type=int, default=12, help="requests before a task is replaced")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument("--keep", action="store_true", help="keep the rows and the sequence the run made")
+    args = parser.parse_args(argv)
+    logging.getLogger("jobmon_db").setLevel(logging.ERROR)  # one warning per untimely request otherwise
+    seed = args.seed if args.seed is not None else random.randrange(10**6)
+    print(f"seed {seed}")
+    report = run_stress(
+        resolve_dsn(args.dsn),
+        seconds=args.seconds,
+        threads=args.threads,
+        slots=args.slots,
+        requests_per_task=args.requests_per_task,
+        seed=seed,
+        keep=args.keep,
+    )
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

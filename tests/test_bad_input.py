@@ -1,0 +1,378 @@
+"""Bad calls, through SQL and through Python: the exact SQLSTATE and message of each, and no row changed.
+
+docs/errors.md shows the same catalogue; the last tests keep the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from jobmon_db import (
+    InvalidArgument,
+    JobmonDBError,
+    TaskInstanceNotFound,
+    TaskStatus,
+    UnknownStatus,
+    transition_task_instance,
+)
+from jobmon_db.errors import translate
+from tests.factories import make_task_instance
+
+DOC = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+
+#: The id docs/errors.md shows for the existing task instance the calls are made on.
+DOC_ID = 42
+
+VALID_CODES = (
+    "Valid codes: D (DONE), E (ERROR), F (ERROR_FATAL), I (INSTANTIATED), K (KILL_SELF), O (LAUNCHED), Q (QUEUED),"
+    " R (RUNNING), T (TRIAGING), U (UNKNOWN_ERROR), W (NO_DISTRIBUTOR_ID), X (NO_HEARTBEAT), Z (RESOURCE_ERROR)."
+)
+NO_LABELS = "Status codes are one upper-case letter; labels are not accepted."
+USE_I = "Use the one-character code: I (INSTANTIATED)."
+USE_R = "Use the one-character code: R (RUNNING)."
+NULL_HINT = "Pass a task-instance status code such as 'R'."
+NO_FUNCTION = "No function matches the given name and argument types. You might need to add explicit type casts."
+
+PYTHON_EXCEPTION_OF = {
+    "22004": "InvalidArgument",
+    "22023": "UnknownStatus",
+    "JM003": "TaskInstanceNotFound",
+    "22P02": "psycopg.errors.InvalidTextRepresentation",
+    "42883": "psycopg.errors.UndefinedFunction",
+}
+
+TABLES = (
+    "task_instance",
+    "task",
+    "workflow",
+    "task_instance_error_log",
+    "task_instance_status",
+    "task_status",
+    "task_instance_transition",
+    "task_transition",
+)
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A bad call and what it gets. `call` holds {ti} where the existing task instance's id goes."""
+
+    call: str
+    sqlstate: str | None
+    message: str
+    hint: str | None = None
+    detail: str | None = None
+
+    @property
+    def python_exception(self) -> str:
+        """The exception the Python wrapper raises for this SQLSTATE, as docs/errors.md names it."""
+        return PYTHON_EXCEPTION_OF[self.sqlstate or ""]
+
+    def render(self, ti: int) -> tuple[str, str]:
+        return self.call.format(ti=ti), self.message.format(ti=ti)
+
+
+def unknown(status_literal: str, hint: str = NO_LABELS) -> tuple[str, str, str, str]:
+    """SQLSTATE, message, hint and detail of an unknown status (its literal as quote_literal() writes it)."""
+    return "22023", f"Unknown task instance status: {status_literal}", hint, VALID_CODES
+
+
+# ---------------------------------------------------------------------------
+# Through SQL: `select * from jobmon.transition_task_instance(<call>)`
+# ---------------------------------------------------------------------------
+
+SQL_CASES = {
+    "null_id": Bad("null, 'I'", "22004", "task_instance_id must not be NULL"),
+    "null_id_and_null_status": Bad("null, null", "22004", "task_instance_id must not be NULL"),
+    "null_id_and_unknown_status": Bad("null, 'Y'", "22004", "task_instance_id must not be NULL"),
+    "negative_id": Bad("-1, 'I'", "JM003", "TaskInstance id: -1 not found"),
+    "zero_id": Bad("0, 'I'", "JM003", "TaskInstance id: 0 not found"),
+    "missing_id": Bad("9223372036854775807, 'I'", "JM003", "TaskInstance id: 9223372036854775807 not found"),
+    "missing_id_and_unknown_status": Bad("-1, 'Y'", *unknown("'Y'")),
+    "null_status": Bad("{ti}, null", "22004", "new_status must not be NULL", NULL_HINT),
+    "null_text_status": Bad("{ti}, null::text", "22004", "new_status must not be NULL", NULL_HINT),
+    "empty_status": Bad("{ti}, ''", *unknown("''")),
+    "blank_status": Bad("{ti}, ' '", *unknown("' '")),
+    "lower_case_code": Bad("{ti}, 'i'", *unknown("'i'", USE_I)),
+    "padded_code": Bad("{ti}, ' I '", *unknown("' I '", USE_I)),
+    "two_characters": Bad("{ti}, 'II'", *unknown("'II'")),
+    "two_codes": Bad("{ti}, 'IO'", *unknown("'IO'")),
+    "unknown_code": Bad("{ti}, 'Y'", *unknown("'Y'")),
+    "task_status_code": Bad("{ti}, 'G'", *unknown("'G'")),
+    "non_ascii_code": Bad("{ti}, 'É'", *unknown("'É'")),
+    "label": Bad("{ti}, 'INSTANTIATED'", *unknown("'INSTANTIATED'", USE_I)),
+    "lower_case_label": Bad("{ti}, 'running'", *unknown("'running'", USE_R)),
+    "task_status_label": Bad("{ti}, 'REGISTERING'", *unknown("'REGISTERING'")),
+    "quote": Bad("{ti}, 'I'''", *unknown("'I'''")),
+    "double_quote": Bad("{ti}, 'I\"'", *unknown("'I\"'")),
+    "backslash": Bad("{ti}, E'I\\\\'", *unknown("E'I\\\\'")),
+    "statement_in_status": Bad(
+        "{ti}, 'I''; drop table jobmon.task; --'", *unknown("'I''; drop table jobmon.task; --'")
+    ),
+    "tautology_in_status": Bad("{ti}, ''' or ''1''=''1'", *unknown("''' or ''1''=''1'")),
+    "format_directives_in_status": Bad("{ti}, '%s %I %L'", *unknown("'%s %I %L'")),
+    "text_id": Bad(
+        "'abc'::text, 'I'",
+        "42883",
+        "function jobmon.transition_task_instance(text, unknown) does not exist",
+        NO_FUNCTION,
+    ),
+    "numeric_text_id": Bad(
+        "'{ti}'::text, 'I'",
+        "42883",
+        "function jobmon.transition_task_instance(text, unknown) does not exist",
+        NO_FUNCTION,
+    ),
+    "word_literal_id": Bad("'abc', 'I'", "22P02", 'invalid input syntax for type bigint: "abc"'),
+    "statement_in_id": Bad(
+        "'1; drop table jobmon.task', 'I'", "22P02", 'invalid input syntax for type bigint: "1; drop table jobmon.task"'
+    ),
+    "fractional_id": Bad(
+        "1.5, 'I'", "42883", "function jobmon.transition_task_instance(numeric, unknown) does not exist", NO_FUNCTION
+    ),
+    "id_beyond_bigint": Bad(
+        "9223372036854775808, 'I'",
+        "42883",
+        "function jobmon.transition_task_instance(numeric, unknown) does not exist",
+        NO_FUNCTION,
+    ),
+    "integer_status": Bad(
+        "{ti}, 5", "42883", "function jobmon.transition_task_instance(integer, integer) does not exist", NO_FUNCTION
+    ),
+    "missing_status_argument": Bad(
+        "{ti}", "42883", "function jobmon.transition_task_instance(integer) does not exist", NO_FUNCTION
+    ),
+    "arguments_swapped": Bad(
+        "'I', {ti}", "42883", "function jobmon.transition_task_instance(unknown, integer) does not exist", NO_FUNCTION
+    ),
+}
+
+# ---------------------------------------------------------------------------
+# Through Python: jobmon_db.transition_task_instance(conn, <id>, <status>)
+# ---------------------------------------------------------------------------
+
+TI = object()  # stands for the existing task instance's id
+
+
+@dataclass(frozen=True)
+class PyBad:
+    """A bad wrapper call: its arguments (TI for the existing id), and the exception, SQLSTATE and message."""
+
+    args: tuple[Any, Any]
+    exception: type[Exception]
+    sqlstate: str | None
+    message: str
+    hint: str | None = None
+
+    def resolve(self, ti: int) -> tuple[Any, Any]:
+        return tuple(ti if arg is TI else arg for arg in self.args)  # type: ignore[return-value]
+
+    def shown(self) -> str:
+        """The call as docs/errors.md shows it."""
+        return ", ".join(str(DOC_ID) if arg is TI else shown(arg) for arg in self.args)
+
+
+def py_unknown(literal: str, hint: str = NO_LABELS) -> tuple[type[Exception], str, str, str]:
+    return UnknownStatus, "22023", f"Unknown task instance status: {literal}", hint
+
+
+def shown(arg: Any) -> str:
+    return f"{type(arg).__name__}.{arg.name}" if isinstance(arg, TaskStatus) else repr(arg)
+
+
+NO_NUL = "PostgreSQL text fields cannot contain NUL (0x00) bytes"
+
+PY_CASES = {
+    "none_id": PyBad((None, "I"), InvalidArgument, "22004", "task_instance_id must not be NULL"),
+    "none_status": PyBad((TI, None), InvalidArgument, "22004", "new_status must not be NULL", NULL_HINT),
+    "negative_id": PyBad((-1, "I"), TaskInstanceNotFound, "JM003", "TaskInstance id: -1 not found"),
+    "zero_id": PyBad((0, "I"), TaskInstanceNotFound, "JM003", "TaskInstance id: 0 not found"),
+    "missing_id": PyBad(
+        (2**63 - 1, "I"), TaskInstanceNotFound, "JM003", "TaskInstance id: 9223372036854775807 not found"
+    ),
+    "empty_status": PyBad((TI, ""), *py_unknown("''")),
+    "lower_case_code": PyBad((TI, "i"), *py_unknown("'i'", USE_I)),
+    "padded_code": PyBad((TI, " I "), *py_unknown("' I '", USE_I)),
+    "two_characters": PyBad((TI, "II"), *py_unknown("'II'")),
+    "unknown_code": PyBad((TI, "Y"), *py_unknown("'Y'")),
+    "label": PyBad((TI, "INSTANTIATED"), *py_unknown("'INSTANTIATED'", USE_I)),
+    "lower_case_label": PyBad((TI, "running"), *py_unknown("'running'", USE_R)),
+    "task_status_enum": PyBad(
+        (TI, TaskStatus.REGISTERING),
+        InvalidArgument,
+        None,
+        "new_status must be a task-instance status, not TaskStatus.REGISTERING",
+    ),
+    "quote": PyBad((TI, "I'"), *py_unknown("'I'''")),
+    "double_quote": PyBad((TI, 'I"'), *py_unknown("'I\"'")),
+    "backslash": PyBad((TI, "a'b\\c"), *py_unknown("E'a''b\\\\c'")),
+    "statement_in_status": PyBad(
+        (TI, "I'; drop table jobmon.task; --"), *py_unknown("'I''; drop table jobmon.task; --'")
+    ),
+    "tautology_in_status": PyBad((TI, "' or '1'='1"), *py_unknown("''' or ''1''=''1'")),
+    "placeholder_in_status": PyBad((TI, "%s %(x)s"), *py_unknown("'%s %(x)s'")),
+    # Refused by the wrapper before anything is sent (no SQLSTATE):
+    "list_status": PyBad(
+        (TI, ["I"]), InvalidArgument, None, "new_status must be a str code such as 'R', not list: ['I']"
+    ),
+    "int_status": PyBad((TI, 5), InvalidArgument, None, "new_status must be a str code such as 'R', not int: 5"),
+    "bytes_status": PyBad(
+        (TI, b"I"), InvalidArgument, None, "new_status must be a str code such as 'R', not bytes: b'I'"
+    ),
+    "nul_in_status": PyBad(
+        (TI, "I\x00"), InvalidArgument, None, "new_status must not contain NUL characters: 'I\\x00'"
+    ),
+    "word_id": PyBad(("abc", "I"), InvalidArgument, None, "task_instance_id must be an int, not str: 'abc'"),
+    "numeric_string_id": PyBad(("42", "I"), InvalidArgument, None, "task_instance_id must be an int, not str: '42'"),
+    "statement_in_id": PyBad(
+        ("1; drop table jobmon.task", "I"),
+        InvalidArgument,
+        None,
+        "task_instance_id must be an int, not str: '1; drop table jobmon.task'",
+    ),
+    "float_id": PyBad((1.5, "I"), InvalidArgument, None, "task_instance_id must be an int, not float: 1.5"),
+    "bool_id": PyBad((True, "I"), InvalidArgument, None, "task_instance_id must be an int, not bool: True"),
+    "id_beyond_bigint": PyBad(
+        (2**63, "I"), InvalidArgument, None, "task_instance_id is out of range for bigint: 9223372036854775808"
+    ),
+    "task_status_enum_sharing_a_code": PyBad(
+        (TI, TaskStatus.DONE), InvalidArgument, None, "new_status must be a task-instance status, not TaskStatus.DONE"
+    ),
+}
+
+
+# ---------------------------------------------------------------------------
+# Fixtures and checks
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def db(module_db_dsn: str) -> Iterator[tuple[psycopg.Connection[Any], int]]:
+    """An autocommit connection and a queued task instance (of a queued task) every bad call is aimed at."""
+    with psycopg.connect(module_db_dsn, autocommit=True) as conn:
+        make_task_instance(conn, "R", "R", num_attempts=1)  # rows that must not change either
+        ti, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
+        make_task_instance(conn, "E", "G", num_attempts=1, max_attempts=2)
+        yield conn, ti
+
+
+def everything(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """Every row of every jobmon table a call could touch, and the list of the schema's tables."""
+    rows: dict[str, Any] = {t: conn.execute(f"select * from jobmon.{t} order by 1, 2").fetchall() for t in TABLES}
+    rows["tables"] = conn.execute("select tablename from pg_tables where schemaname = 'jobmon' order by 1").fetchall()
+    return rows
+
+
+@pytest.mark.parametrize("case", SQL_CASES.values(), ids=SQL_CASES.keys())
+def test_bad_sql_call_gets_its_exact_sqlstate_and_message_and_changes_nothing(
+    db: tuple[psycopg.Connection[Any], int], case: Bad
+) -> None:
+    conn, ti = db
+    call, message = case.render(ti)
+    before = everything(conn)
+    with pytest.raises(psycopg.Error) as raised:
+        conn.execute(f"select * from jobmon.transition_task_instance({call})")
+    diag = raised.value.diag
+    assert (diag.sqlstate, diag.message_primary) == (case.sqlstate, message)
+    assert diag.message_hint == case.hint
+    assert diag.message_detail == case.detail
+    # The wrapper would raise this for the same call: a jobmon_db exception, or psycopg's own when unmapped.
+    assert name(type(translate(raised.value) or raised.value)) == case.python_exception
+    assert everything(conn) == before
+
+
+@pytest.mark.parametrize("case", PY_CASES.values(), ids=PY_CASES.keys())
+def test_bad_python_call_raises_its_exact_exception_and_message_and_changes_nothing(
+    db: tuple[psycopg.Connection[Any], int], case: PyBad
+) -> None:
+    conn, ti = db
+    before = everything(conn)
+    with pytest.raises(Exception) as raised:
+        transition_task_instance(conn, *case.resolve(ti))
+    error = raised.value
+    assert type(error) is case.exception
+    if isinstance(error, JobmonDBError):
+        assert (error.sqlstate, error.message, error.hint) == (case.sqlstate, case.message, case.hint)
+        if case.sqlstate is None:  # refused by the wrapper: nothing was sent
+            assert error.__cause__ is None
+        else:  # psycopg's error kept as the cause
+            assert isinstance(error.__cause__, psycopg.Error)
+    else:  # not mapped: psycopg's own error, as is
+        assert isinstance(error, psycopg.Error)
+        assert error.sqlstate == case.sqlstate
+        assert (error.diag.message_primary or str(error)) == case.message
+        assert error.diag.message_hint == case.hint
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert everything(conn) == before
+
+
+def test_the_task_instance_the_bad_calls_aimed_at_still_takes_a_good_call(
+    db: tuple[psycopg.Connection[Any], int],
+) -> None:
+    conn, ti = db
+    result = transition_task_instance(conn, ti, "I")
+    assert result.applied and (result.previous_status.value, result.status.value) == ("Q", "I")
+    conn.execute("update jobmon.task_instance set status = 'Q' where id = %s", (ti,))  # back, for reruns
+
+
+ACCEPTED_SQL = {
+    "quoted_numeric_id": "'{ti}', 'I'",
+    "integer_id": "{ti}::integer, 'I'",
+    "varchar_status": "{ti}, 'I'::varchar",
+    "char_status": "{ti}, 'I'::char",
+    "char_status_with_trailing_blanks": "{ti}, 'I  '::char(3)",
+}
+
+
+@pytest.mark.parametrize("call", ACCEPTED_SQL.values(), ids=ACCEPTED_SQL.keys())
+def test_loosely_typed_sql_call_is_accepted_as_the_code_it_carries(
+    db: tuple[psycopg.Connection[Any], int], call: str
+) -> None:
+    conn, _ = db
+    ti, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    row = conn.execute(
+        f"select outcome, previous_status, status from jobmon.transition_task_instance({call.format(ti=ti)})"
+    ).fetchone()
+    assert row == ("applied", "Q", "I")
+
+
+# ---------------------------------------------------------------------------
+# docs/errors.md shows this catalogue
+# ---------------------------------------------------------------------------
+
+
+def doc_rows(heading: str) -> list[list[str]]:
+    """The cells (code spans unwrapped) of the table under a '## heading' of docs/errors.md."""
+    section = DOC.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]  # after the header and the rule
+    return [[re.sub(r"^`(.*)`$", r"\1", cell.strip()) for cell in row.strip("|").split(" | ")] for row in rows]
+
+
+def test_docs_show_every_sql_case_with_its_sqlstate_message_and_python_exception() -> None:
+    shown = {(row[0], row[1], row[2], row[4]) for row in doc_rows("Bad calls through SQL")}
+    expected = set()
+    for case in SQL_CASES.values():
+        call, message = case.render(DOC_ID)
+        expected.add((f"transition_task_instance({call})", case.sqlstate or "", message, case.python_exception))
+    assert shown == expected
+
+
+def test_docs_show_every_python_case_with_its_exception() -> None:
+    shown = {(row[0], row[1], row[2], row[3]) for row in doc_rows("Bad calls through Python")}
+    expected = {
+        (f"transition_task_instance(conn, {case.shown()})", case.sqlstate or "none", case.message, name(case.exception))
+        for case in PY_CASES.values()
+    }
+    assert shown == expected
+
+
+def name(exception: type[Exception]) -> str:
+    module = exception.__module__
+    return exception.__name__ if module.startswith("jobmon_db") else f"{module}.{exception.__name__}"

@@ -1,0 +1,82 @@
+"""`python -m benchmarks` runs end to end on a tiny size and writes sane results (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from psycopg.conninfo import make_conninfo
+
+for module in ("sqlalchemy", "tqdm", "matplotlib"):
+    pytest.importorskip(module, reason="the benchmark needs the 'bench' extra: pip install -e '.[bench]'")
+
+from benchmarks.workload import drop_database  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+IMPLEMENTATIONS = {"fn", "fn_prepared", "app", "floor"}
+SCENARIOS = {"1 client", "2 clients", "2 clients, shared set"}
+
+
+@pytest.fixture(scope="module")
+def results(postgresql_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One tiny run of the benchmark, in a database of its own that is dropped afterwards."""
+    server = postgresql_server
+    server_dsn = make_conninfo(
+        host=server.host, port=server.port, user=server.user, password=server.password, dbname="postgres"
+    )
+    out = tmp_path_factory.mktemp("bench")
+    database = f"jobmon_bench_test_{os.getpid()}"
+    command = [sys.executable, "-m", "benchmarks", "--dsn", server_dsn, "--database", database]
+    command += ["--tasks", "4", "--hot-tasks", "4", "--clients", "2", "--rounds", "1", "--out", str(out)]
+    try:
+        finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    finally:
+        drop_database(server_dsn, database)
+    assert finished.returncode == 0, finished.stderr
+    assert (out / "results.png").stat().st_size > 0
+    return {"printed": finished.stdout, **json.loads((out / "results.json").read_text())}
+
+
+def test_every_implementation_runs_in_every_scenario(results):
+    assert {(s["scenario"], s["implementation"]) for s in results["summary"]} == {
+        (scenario, implementation) for scenario in SCENARIOS for implementation in IMPLEMENTATIONS
+    }
+
+
+def test_numbers_are_sane(results):
+    for summary in results["summary"]:
+        assert summary["throughput"] > 0
+        assert 0 < summary["p50_ms"] <= summary["p99_ms"]
+        answered = sum(summary["answers"].values()) + sum(summary["errors"].values())
+        assert answered == summary["transitions"] > 0
+
+
+def test_own_task_instances_end_as_the_workload_says(results):
+    # 4 tasks a client: 2 happy (D), 2 failing once (E) then retried (D).
+    for summary in results["summary"]:
+        if summary["scenario"] != "2 clients, shared set":
+            clients = 1 if summary["scenario"] == "1 client" else 2
+            assert summary["final_statuses"]["task_instance"] == {"D": 4 * clients, "E": 2 * clients}
+        if summary["implementation"] != "floor":
+            assert set(summary["final_statuses"]["task"]) == {"D"}
+
+
+def test_the_state_machine_answers_the_shared_set_without_errors(results):
+    for summary in results["summary"]:
+        if summary["implementation"] in ("fn", "fn_prepared"):
+            assert summary["errors"] == {}
+        if summary["scenario"] == "2 clients, shared set" and summary["implementation"] != "floor":
+            assert summary["answers"]["applied"] == 4 * 4 + 2 * 4  # every life applied exactly once
+
+
+def test_prints_the_table_targets_and_ratios_last(results):
+    printed = results["printed"]
+    assert "| scenario | implementation | transitions/s |" in printed
+    assert "Targets:" in printed and ("PASS" in printed or "FAIL" in printed)
+    assert printed.index("Targets:") < printed.index("Ratios")
+    assert {t["description"].split()[0].rstrip(",") for t in results["targets"]} == {"fn", "fn_prepared"}
