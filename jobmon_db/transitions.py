@@ -9,6 +9,8 @@ transaction aborted until the caller rolls it back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,6 +80,18 @@ def _arguments(task_instance_id: int, new_status: TaskInstanceStatus | str) -> t
     return task_instance_id, new_status
 
 
+@contextmanager
+def _jobmon_errors() -> Iterator[None]:
+    """Raise psycopg errors that have a jobmon_db exception as that exception."""
+    try:
+        yield
+    except psycopg.Error as error:
+        mapped = translate(error)
+        if mapped is None:
+            raise
+        raise mapped from error
+
+
 def _checked(result: TransitionResult | None, requested: str) -> TransitionResult:
     if result is None:  # the function always returns one row
         raise RuntimeError("jobmon.transition_task_instance() returned no row")
@@ -104,15 +118,9 @@ def transition_task_instance(
     a status that is not a str, or a TaskStatus.
     """
     task_instance_id, code = _arguments(task_instance_id, new_status)
-    try:
-        with conn.cursor(row_factory=class_row(TransitionResult)) as cur:
-            cur.execute(TRANSITION_SQL, (task_instance_id, code))
-            result = cur.fetchone()
-    except psycopg.Error as error:
-        mapped = translate(error)
-        if mapped is None:
-            raise
-        raise mapped from error
+    with _jobmon_errors(), conn.cursor(row_factory=class_row(TransitionResult)) as cur:
+        cur.execute(TRANSITION_SQL, (task_instance_id, code))
+        result = cur.fetchone()
     return _checked(result, code)
 
 
@@ -121,13 +129,8 @@ async def transition_task_instance_async(
 ) -> TransitionResult:
     """The async twin of transition_task_instance(), for an AsyncConnection."""
     task_instance_id, code = _arguments(task_instance_id, new_status)
-    try:
+    with _jobmon_errors():
         async with conn.cursor(row_factory=class_row(TransitionResult)) as cur:
             await cur.execute(TRANSITION_SQL, (task_instance_id, code))
             result = await cur.fetchone()
-    except psycopg.Error as error:
-        mapped = translate(error)
-        if mapped is None:
-            raise
-        raise mapped from error
     return _checked(result, code)
