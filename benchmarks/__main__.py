@@ -1,4 +1,4 @@
-"""python -m benchmarks: time jobmon.transition_task_instance() against app-side code and a bare UPDATE.
+"""Time jobmon.transition_task_instance() against app-side code and a bare UPDATE (python -m benchmarks).
 
 Creates (drops and re-creates) its own database on the server of --dsn, so it
 never touches user data. Prints a table, the targets and the ratios, and
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.targets_text(report.targets(summaries)))
     print()
     print(report.ratios_text(summaries))
-    print(f"\nWrote {args.out / 'results.json'} and {args.out / 'results.png'}")
+    print(f"Wrote {args.out / 'results.json'} and {args.out / 'results.png'}", file=sys.stderr)
     return 0
 
 

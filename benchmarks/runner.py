@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +147,7 @@ def _plan(
 
 
 def _run_clients(
-    dsn: str, implementation: str, plans: list[ClientPlan], between_phases: Any, progress: tqdm
+    dsn: str, implementation: str, plans: list[ClientPlan], between_phases: Callable[[], None], progress: tqdm
 ) -> list[ClientRecord]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])

@@ -83,7 +83,21 @@ begin
           from jobmon.task t where t.id = locked_task_id
            for no key update;
 
-        -- The rule is looked up for the row as locked (its latest version).
+        -- A valid move is written at once: the UPDATE locks the task instance
+        -- (in FOR NO KEY UPDATE mode) and checks the rule against the row as
+        -- locked, which saves a separate lock and its WAL record. The task
+        -- moves are checked below; an invalid one raises, which undoes this.
+        update jobmon.task_instance ti
+           set status = new_status, status_date = now()
+          from jobmon.task_instance_transition r
+         where ti.id = ti_id and ti.task_id = locked_task_id
+           and r.from_status = ti.status and r.to_status = new_status and r.kind = 'valid'
+        returning r.from_status, r.kind, ti.status_date
+             into ti_status, rule_kind, result.status_date;
+        exit when found;
+
+        -- Not valid (or moved): lock the task instance and read why. A valid
+        -- pair here means the row changed since the UPDATE looked: go again.
         select ti.status, ti.status_date,
                (select r.kind from jobmon.task_instance_transition r
                  where r.from_status = ti.status and r.to_status = new_status)
@@ -91,7 +105,7 @@ begin
           from jobmon.task_instance ti
          where ti.id = ti_id and ti.task_id = locked_task_id
            for no key update;
-        exit when found;
+        exit when found and rule_kind is distinct from 'valid';
     end loop;
 
     result.task_instance_id := ti_id;
@@ -115,7 +129,8 @@ begin
     end if;
 
     -- Walk the task through the cascade in memory, checking every move,
-    -- before anything is written.
+    -- before the task is written (an invalid move also undoes the task
+    -- instance's update: the raised error rolls the whole call back).
     foreach next_task_status in array
         jobmon.task_moves_on_entering(new_status, task_row.num_attempts, task_row.max_attempts)
     loop
@@ -136,11 +151,6 @@ begin
         end if;
         task_row.status := next_task_status;
     end loop;
-
-    update jobmon.task_instance ti
-       set status = new_status, status_date = now()
-     where ti.id = ti_id
-    returning ti.status_date into result.status_date;
 
     if task_row.status is distinct from result.task_previous_status then
         update jobmon.task t
