@@ -17,6 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from importlib.metadata import version
 from typing import Any
 
 import psycopg
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="The Jobmon task-instance state machine in PostgreSQL.", parents=[common]
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('jobmon-db')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("migrate", parents=[common], help="install or upgrade the schema and functions")
     commands.add_parser("status", parents=[common], help="list migrations: applied or pending")

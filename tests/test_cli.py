@@ -98,3 +98,10 @@ def test_demo_walks_a_task_instance_through_its_life(db_dsn, capsys):
     out = capsys.readouterr().out
     assert "R (RUNNING) -> D (DONE)" in out and "untimely request ignored" in out and "refused:" in out
     assert "D (DONE)" in out.splitlines()[-2]
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("jobmon-db 0.")
