@@ -57,6 +57,29 @@ def task_moves(entered: str, num_attempts: int, max_attempts: int) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class TaskWalk:
+    """Where the cascade leaves a task, or the first move it refuses ('G->D')."""
+
+    status: str
+    num_attempts: int
+    refused_move: str | None
+
+
+def walk_task(entered: str, task_status: str, num_attempts: int, max_attempts: int) -> TaskWalk:
+    """Move a task through the cascade of a task instance entering `entered`, checking each move."""
+    current, attempts = task_status, num_attempts
+    for move in task_moves(entered, num_attempts, max_attempts):
+        if move == current:
+            continue
+        if (current, move) not in TASK_VALID:
+            return TaskWalk(task_status, num_attempts, f"{current}->{move}")
+        if move == "Q":
+            attempts += 1
+        current = move
+    return TaskWalk(current, attempts, None)
+
+
 def expected(status: str, requested: str, task_status: str, num_attempts: int, max_attempts: int) -> Expected:
     """The specification's answer to requesting `requested` for a task instance in `status`."""
     unchanged = Expected("untimely", status, task_status, num_attempts)
@@ -64,13 +87,7 @@ def expected(status: str, requested: str, task_status: str, num_attempts: int, m
         return unchanged
     if (status, requested) not in VALID:
         return Expected("JM001", status, task_status, num_attempts)
-    current, attempts = task_status, num_attempts
-    for move in task_moves(requested, num_attempts, max_attempts):
-        if move == current:
-            continue
-        if (current, move) not in TASK_VALID:
-            return Expected("JM002", status, task_status, num_attempts)
-        if move == "Q":
-            attempts += 1
-        current = move
-    return Expected("applied", requested, current, attempts)
+    walk = walk_task(requested, task_status, num_attempts, max_attempts)
+    if walk.refused_move is not None:
+        return Expected("JM002", status, task_status, num_attempts)
+    return Expected("applied", requested, walk.status, walk.num_attempts)
