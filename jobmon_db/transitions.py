@@ -39,6 +39,9 @@ class TransitionResult:
     task_status: TaskStatus
     task_num_attempts: int
     status_date: datetime
+    #: True when the task instance is an attempt its task has left behind (queued
+    #: again or reset by a resume): the move did not cascade to the task.
+    stale: bool = False
 
     def __post_init__(self) -> None:
         # class_row hands over the raw codes; store them as enums.

@@ -34,4 +34,12 @@ def apply_changed_sql_files(conn):
         )
 
 
-steps = [step(apply_changed_sql_files)]
+def secure_schema(conn):
+    """Give every object to the owner role and apply the grants (writes only what differs)."""
+    cursor = conn.cursor()
+    cursor.execute("select to_regprocedure('jobmon._secure_schema()') is not null")
+    if cursor.fetchone()[0]:
+        cursor.execute("select jobmon._secure_schema()")
+
+
+steps = [step(apply_changed_sql_files), step(secure_schema)]
