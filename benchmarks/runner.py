@@ -23,7 +23,7 @@ from tqdm import tqdm
 from . import workload
 from .drivers import DRIVERS
 
-IMPLEMENTATIONS = ("fn", "fn_prepared", "app", "floor")
+IMPLEMENTATIONS = ("fn", "fn_prepared", "app", "cascade_floor", "floor")
 ANSWERS = ("applied", "untimely", "rejected")
 WAIT_SECONDS = 600  # give up on a client that hangs this long
 PROGRESS_EVERY = 25  # requests between two updates of the shared progress counter
@@ -78,6 +78,7 @@ class RunResult:
     answers: dict[str, int]
     errors: dict[str, int]
     final_statuses: dict[str, dict[str, int]]
+    multixacts: int | None  # MultiXacts created during the run (None: not a superuser, cannot checkpoint)
 
     @property
     def throughput(self) -> float:
@@ -107,7 +108,9 @@ def run_one(
     with psycopg.connect(dsn, autocommit=True) as conn:
         tasks, plans = _plan(conn, scenario, sizes)
         workload.settle(conn)
+        multixact_before = workload.next_multixact_id(conn)
         records = _run_clients(dsn, implementation, plans, lambda: workload.requeue(conn, tasks), progress)
+        multixact_after = workload.next_multixact_id(conn)
         final = workload.final_statuses(conn, tasks)
     phase_seconds = [
         max(r.spans[phase][1] for r in records) - min(r.spans[phase][0] for r in records)
@@ -125,6 +128,7 @@ def run_one(
         answers=dict(sum((r.answers for r in records), Counter())),
         errors=dict(sum((r.errors for r in records), Counter())),
         final_statuses=final,
+        multixacts=None if multixact_before is None or multixact_after is None else multixact_after - multixact_before,
     )
 
 

@@ -127,6 +127,21 @@ def settle(conn: psycopg.Connection[Any]) -> None:
         pass  # not a superuser: the runs then share checkpoints as they fall
 
 
+def next_multixact_id(conn: psycopg.Connection[Any]) -> int | None:
+    """The server's next MultiXact id, read after a checkpoint (None when not allowed to checkpoint).
+
+    Row locks shared by several transactions (for example the key-share locks
+    a foreign key takes on a referenced row) each create a MultiXact; the
+    difference over a run counts them.
+    """
+    try:
+        conn.execute("checkpoint")
+    except psycopg.errors.InsufficientPrivilege:
+        return None
+    row = conn.execute("select next_multixact_id::text::bigint from pg_control_checkpoint()").fetchone()
+    return None if row is None else int(row[0])
+
+
 def final_statuses(conn: psycopg.Connection[Any], tasks: list[BenchTask]) -> dict[str, dict[str, int]]:
     """How many task instances and tasks ended in each status (a sanity check of the run)."""
     instances = [t.first_instance for t in tasks] + [t.retry_instance for t in tasks if t.retry_instance]

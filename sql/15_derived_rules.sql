@@ -120,6 +120,8 @@ begin
                   except select * from jobmon._task_instance_moves_from_rules()) then
         delete from jobmon.task_instance_move;
         insert into jobmon.task_instance_move select * from jobmon._task_instance_moves_from_rules();
+        -- Statistics now, so that the functions' generic plans read it by its key.
+        analyze jobmon.task_instance_move;
     end if;
 end;
 $$;

@@ -32,9 +32,15 @@
 -- Runs with the owner's rights (SECURITY DEFINER): callers need EXECUTE only.
 --
 -- Locks: the task row, then the task-instance row (FOR NO KEY UPDATE), held
--- until the caller's transaction ends. Every decision is taken after both
+-- until the caller's transaction ends. A task instance never changes task
+-- (jobmon.task_instance.task_id is fixed, see sql/12_row_guards.sql), so the
+-- task found before any lock is held is the one to lock. Every decision is taken after both
 -- locks are held, so concurrent calls on one task instance serialise and
 -- each sees the previous one's result.
+--
+-- Speed: plans are forced generic (plan_cache_mode): PL/pgSQL otherwise kept
+-- making a custom plan of the UPDATE on every call, which cost more than the
+-- rest of the call.
 --
 -- Raises:
 --   22004  task_instance_id or new_status is NULL
@@ -54,106 +60,98 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
-    ti_id       constant bigint := transition_task_instance.task_instance_id;
-    task_row    record;
-    move        record;
-    result      jobmon.task_instance_transition_result;
+    ti_id    constant bigint := transition_task_instance.task_instance_id;
+    task_row record;
+    move     record;
+    result   jobmon.task_instance_transition_result;
 begin
     if ti_id is null then
         raise exception 'task_instance_id must not be NULL'
             using errcode = '22004';
     end if;
-    loop
-        -- Lock the task first. Its id is read without a lock, so the UPDATE
-        -- below re-checks it under the task instance's lock and the loop
-        -- starts again if the task instance moved to another task meanwhile.
-        select t.id, t.status, t.num_attempts, t.num_attempts < t.max_attempts as attempts_left,
-               t.current_attempt_from
-          into task_row
-          from jobmon.task t
-         where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
-           for no key update;
-        if not found then
-            perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-            raise exception 'TaskInstance id: % not found', ti_id
-                using errcode = 'JM003';
-        end if;
 
-        -- The happy path is this one statement: the UPDATE locks the task
-        -- instance and applies the move only if the rules allow it for the
-        -- row as locked. A stale attempt is moved even when its cascade would
-        -- be refused, since it does not cascade.
-        update jobmon.task_instance ti
-           set status = new_status, status_date = now()
-          from jobmon.task_instance_move m
-         where ti.id = ti_id and ti.task_id = task_row.id
-           and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
-           and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
-           and (m.task_to_status is not null or ti_id < task_row.current_attempt_from)
-        returning m.from_status, m.kind, m.task_to_status, m.adds_attempt, ti.status_date
-             into move;
-        exit when found;
+    select t.id, t.status, t.num_attempts, t.num_attempts < t.max_attempts as attempts_left,
+           ti_id < t.current_attempt_from as stale
+      into task_row
+      from jobmon.task t
+     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
+       for no key update;
+    if not found then
+        perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003';
+    end if;
 
-        -- Not applied: lock the task instance and find out why.
-        select ti.status as from_status, m.kind, m.refused_task_from, m.refused_task_to, ti.status_date
-          into move
-          from jobmon.task_instance ti
-          left join jobmon.task_instance_move m
-            on m.from_status = ti.status and m.to_status = new_status
-           and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
-         where ti.id = ti_id and ti.task_id = task_row.id
-           for no key update of ti;
-        continue when not found;  -- moved to another task: lock again
-        if move.kind is null then
-            perform jobmon.require_task_instance_status(new_status);
-            raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, move.from_status, new_status
-                using errcode = 'JM001',
-                      detail = jobmon.describe_task_instance_transitions_from(move.from_status),
-                      hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
-        end if;
-        if move.kind = 'valid' and move.refused_task_from is not null and ti_id >= task_row.current_attempt_from then
-            raise exception 'Cannot transition Task id: % from % to %', task_row.id, move.refused_task_from, move.refused_task_to
-                using errcode = 'JM002',
-                      detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                      ti_id, move.from_status, new_status, move.refused_task_from,
-                                      coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
-                                                  from jobmon.task_transition r
-                                                 where r.from_status = move.refused_task_from and r.kind = 'cascade'),
-                                               'none')),
-                      hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
-        end if;
-        exit when move.kind = 'untimely';
-        -- A valid move allowed for the row as locked now: it changed since
-        -- the UPDATE looked. Go again.
-    end loop;
+    -- The happy path: the UPDATE locks the task instance and moves it only if
+    -- the rules allow the move for the row as locked (a stale attempt moves
+    -- even when its cascade would be refused, since it does not cascade);
+    -- then the task follows.
+    update jobmon.task_instance ti
+       set status = new_status, status_date = now()
+      from jobmon.task_instance_move m
+     where ti.id = ti_id
+       and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
+       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
+       and (m.task_to_status is not null or task_row.stale)
+    returning m.from_status, m.task_to_status, m.adds_attempt, ti.status_date
+         into move;
 
     result.task_instance_id := ti_id;
     result.task_id := task_row.id;
-    result.previous_status := move.from_status;
     result.task_previous_status := task_row.status;
-    result.status_date := move.status_date;
-    result.stale := ti_id < task_row.current_attempt_from;
     result.task_status := task_row.status;
     result.task_num_attempts := task_row.num_attempts;
-
-    if move.kind = 'untimely' then
-        result.outcome := 'untimely';
-        result.status := move.from_status;
+    result.stale := task_row.stale;
+    if found then
+        result.outcome := 'applied';
+        result.previous_status := move.from_status;
+        result.status := new_status;
+        result.status_date := move.status_date;
+        if not task_row.stale and (move.task_to_status <> task_row.status or move.adds_attempt) then
+            update jobmon.task t
+               set status = move.task_to_status,
+                   num_attempts = t.num_attempts + move.adds_attempt::integer,
+                   status_date = now()
+             where t.id = task_row.id
+            returning t.status, t.num_attempts into result.task_status, result.task_num_attempts;
+        end if;
         return result;
     end if;
 
-    result.outcome := 'applied';
-    result.status := new_status;
-    if not result.stale and (move.task_to_status <> task_row.status or move.adds_attempt) then
-        update jobmon.task t
-           set status = move.task_to_status,
-               num_attempts = t.num_attempts + move.adds_attempt::integer,
-               status_date = now()
-         where t.id = task_row.id
-        returning t.status, t.num_attempts into result.task_status, result.task_num_attempts;
+    -- Not applied: lock the task instance and say why.
+    select ti.status as from_status, ti.status_date, m.kind, m.refused_task_from, m.refused_task_to
+      into move
+      from jobmon.task_instance ti
+      left join jobmon.task_instance_move m
+        on m.from_status = ti.status and m.to_status = new_status
+       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
+     where ti.id = ti_id
+       for no key update of ti;
+    if move.kind is null then
+        perform jobmon.require_task_instance_status(new_status);
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, move.from_status, new_status
+            using errcode = 'JM001',
+                  detail = jobmon.describe_task_instance_transitions_from(move.from_status),
+                  hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
+    if move.kind = 'valid' then  -- a valid pair not applied: its cascade is refused
+        raise exception 'Cannot transition Task id: % from % to %', task_row.id, move.refused_task_from, move.refused_task_to
+            using errcode = 'JM002',
+                  detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
+                                  ti_id, move.from_status, new_status, move.refused_task_from,
+                                  coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
+                                              from jobmon.task_transition r
+                                             where r.from_status = move.refused_task_from and r.kind = 'cascade'),
+                                           'none')),
+                  hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
+    end if;
+    result.outcome := 'untimely';
+    result.previous_status := move.from_status;
+    result.status := move.from_status;
+    result.status_date := move.status_date;
     return result;
 end;
 $$;
