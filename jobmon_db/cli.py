@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         " Rolling back 0001_schema drops the whole jobmon schema with every row.",
     )
     how_many = rollback.add_mutually_exclusive_group()
-    how_many.add_argument("--count", "-n", type=_count, default=1, help="how many of the latest (default 1)")
+    # default None, not 1: argparse takes `--count 1` for the default and would let it pass with --all.
+    how_many.add_argument("--count", "-n", type=_count, default=None, help="how many of the latest (default 1)")
     how_many.add_argument("--all", action="store_true", help="all of them: drops the jobmon schema and its data")
     rollback.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     rollback.add_argument("--lock-timeout", type=_lock_timeout, default=migrations.DEFAULT_LOCK_TIMEOUT, help=lock_help)
@@ -236,7 +237,7 @@ def _confirm_rollback(planned: list[str]) -> bool:
 
 
 def _rollback(args: argparse.Namespace, dsn: str) -> int:
-    count = None if args.all else args.count
+    count = None if args.all else (args.count or 1)
     planned = _warn_about_rollback(dsn, count)
     if not planned:
         print("nothing to roll back")

@@ -279,7 +279,7 @@ def _lock_timeout_error(
     """Say which tables other sessions hold, so the person knows what to wait for."""
     holders = backend.connection.execute(
         """
-        select string_agg(distinct format('%s (%s, pid %s)', l.relation::regclass, l.mode, l.pid), ', ')
+        select string_agg(distinct format('%%s (%%s, pid %%s)', l.relation::regclass, l.mode, l.pid), ', ')
           from pg_catalog.pg_locks l
           join pg_catalog.pg_class c on c.oid = l.relation
           join pg_catalog.pg_namespace n on n.oid = c.relnamespace

@@ -115,3 +115,17 @@ def server_dsn(postgresql_server: Any) -> str:
         password=postgresql_server.password,
         dbname="postgres",
     )
+
+
+@pytest.fixture
+def empty_dsn(postgresql_server: Any) -> Iterator[str]:
+    """An empty database (no schema), dropped afterwards."""
+    janitor = DatabaseJanitor(
+        user=postgresql_server.user,
+        host=postgresql_server.host,
+        port=postgresql_server.port,
+        password=postgresql_server.password,
+        dbname=f"{postgresql_server.dbname}_empty",
+    )
+    with janitor:
+        yield _dsn(janitor)

@@ -6,14 +6,10 @@ import subprocess
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
-from psycopg.conninfo import make_conninfo
-from pytest_postgresql.janitor import DatabaseJanitor
 
 from jobmon_db.migrate import MigrateResult, migrate, rollback, status
 
@@ -31,22 +27,6 @@ select md5(coalesce(string_agg(x, E'\\n' order by x), '')) from (
     union all select format('%s %s %s', from_status, to_status, kind) from jobmon.task_instance_transition
 ) s(x)
 """
-
-
-@pytest.fixture
-def empty_dsn(postgresql_server: Any) -> Iterator[str]:
-    """An empty database (no schema), dropped afterwards."""
-    janitor = DatabaseJanitor(
-        user=postgresql_server.user,
-        host=postgresql_server.host,
-        port=postgresql_server.port,
-        password=postgresql_server.password,
-        dbname=f"{postgresql_server.dbname}_empty",
-    )
-    with janitor:
-        yield make_conninfo(
-            host=janitor.host, port=janitor.port, user=janitor.user, password=janitor.password, dbname=janitor.dbname
-        )
 
 
 def _query(dsn: str, sql: str) -> Any:
