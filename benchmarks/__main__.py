@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     if charted:
         print(f"Wrote {args.out / 'results.json'} and {args.out / 'results.png'}", file=sys.stderr)
     else:
-        print(f"Wrote {args.out / 'results.json'}; no chart: install matplotlib (pip install -e '.[bench]')", file=sys.stderr)
+        no_chart = "no chart: install matplotlib (pip install -e '.[bench]')"
+        print(f"Wrote {args.out / 'results.json'}; {no_chart}", file=sys.stderr)
     return 0
 
 
