@@ -237,7 +237,9 @@ def test_migrate_prints_the_migrations_and_the_sql_files_it_applied(empty_dsn, c
 
 # --- A6: _secure_schema() after every migrate; the role prefix on the migrating connection -----------------
 
+# Replaces the real jobmon._secure_schema() (sql/90_privileges.sql) when there is one.
 FAKE_SECURE_SCHEMA = """
+drop function if exists jobmon._secure_schema();
 create table public.secure_schema_calls (n serial, role_prefix text);
 create function jobmon._secure_schema() returns void language sql as $$
     insert into public.secure_schema_calls (role_prefix) values (current_setting('jobmon.role_prefix', true))
@@ -262,6 +264,7 @@ def test_migrate_always_runs_secure_schema_with_the_role_prefix_set(db_dsn, monk
 def test_secure_schema_runs_after_the_sql_files_and_its_failure_undoes_them(db_dsn):
     _query(db_dsn, "update jobmon.repeatable_sql set sha256 = 'old' returning 1")
     with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("drop function if exists jobmon._secure_schema()")
         conn.execute(
             "create function jobmon._secure_schema() returns void language plpgsql as $$"
             " begin raise exception 'secure_schema ran after % files', (select count(*) from jobmon.repeatable_sql"
