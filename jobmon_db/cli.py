@@ -1,12 +1,14 @@
 """The jobmon-db command line.
 
-    jobmon-db [--dsn DSN] migrate | status | rollback [--all | --count N]
-                          | transition TASK_INSTANCE_ID STATUS [--json]
+    jobmon-db [--dsn DSN] migrate [--lock-timeout T] [--role-prefix P] | status
+                          | rollback [--all | --count N] [--yes] [--lock-timeout T]
+                          | transition TASK_INSTANCE_ID STATUS [--json] [--lock-timeout T]
                           | show TASK_INSTANCE_ID [--json] | demo
 
 The connection comes from --dsn, then $JOBMON_DB_DSN, then libpq's defaults
 (PGHOST, PGDATABASE, ...). Exit status: 0 done (an untimely request too),
-1 refused by the state machine or the database, 2 bad usage.
+1 refused by the state machine or the database, 2 bad usage. With --json,
+errors are printed as one JSON object on stdout too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -21,15 +24,18 @@ from importlib.metadata import version
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from . import migrate as migrations
 from .connection import DSN_ENV_VAR, resolve_dsn
-from .errors import JobmonDBError
+from .errors import JobmonDBError, translate
 from .inspect import TaskInstanceView, show_task_instance
 from .statuses import TaskInstanceStatus
 from .transitions import TransitionResult, transition_task_instance
 
 PROG = "jobmon-db"
+ROLE_PREFIX_ENV_VAR = "JOBMON_DB_ROLE_PREFIX"
+MIGRATE_HINT = f"the jobmon schema is not installed in this database: run `{PROG} migrate` first"
 
 
 def _status_argument(text: str) -> TaskInstanceStatus:
@@ -46,7 +52,29 @@ def _task_instance_id(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a task instance id: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"task instance ids are positive: {text!r}")
+    if value >= 2**63:
+        raise argparse.ArgumentTypeError(f"task instance ids fit in a bigint (at most {2**63 - 1}): {text!r}")
     return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"roll back at least 1 migration (or pass --all), not {text!r}")
+    return value
+
+
+def _lock_timeout(text: str) -> str:
+    if not migrations.LOCK_TIMEOUT_PATTERN.match(text.strip()):
+        raise argparse.ArgumentTypeError(f"not a lock timeout: {text!r}; use e.g. 500ms, 10s, 2min (0: no limit)")
+    return text.strip()
+
+
+def _status_table() -> str:
+    return "statuses (code LABEL):\n" + "\n".join(f"  {s.value} {s.name}" for s in TaskInstanceStatus)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,24 +87,80 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version('jobmon-db')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("migrate", parents=[common], help="install or upgrade the schema and functions")
-    commands.add_parser("status", parents=[common], help="list migrations: applied or pending")
-    rollback = commands.add_parser("rollback", parents=[common], help="roll back applied migrations")
+    lock_help = "wait at most this long for a lock held by others, then fail and change nothing (default: %(default)s)"
+
+    what = "install or upgrade the schema and functions"
+    migrate = commands.add_parser(
+        "migrate",
+        parents=[common],
+        help=what,
+        description=f"{what.capitalize()}: apply pending migrations, then the sql/ files that changed or whose"
+        " functions are missing, then secure the schema. Safe to re-run, also after a run that was killed.",
+    )
+    migrate.add_argument("--lock-timeout", type=_lock_timeout, default=migrations.DEFAULT_LOCK_TIMEOUT, help=lock_help)
+    migrate.add_argument(
+        "--role-prefix",
+        default=os.environ.get(ROLE_PREFIX_ENV_VAR) or None,
+        help=f"prefix of the role names the migrations create and grant to (default: ${ROLE_PREFIX_ENV_VAR}, unset)",
+    )
+
+    what = "list migrations and sql/ files: applied, pending, changed or missing"
+    commands.add_parser(
+        "status",
+        parents=[common],
+        help=what,
+        description=f"{what[0].upper()}{what[1:]} (a function of the file is gone). Reads only: a read-only role"
+        " can run it. `migrate` applies everything that is not 'applied'.",
+    )
+
+    what = "roll back applied migrations"
+    rollback = commands.add_parser(
+        "rollback",
+        parents=[common],
+        help=what,
+        description=f"{what.capitalize()}, newest first. Says what data is dropped, then asks (unless --yes)."
+        " Rolling back 0001_schema drops the whole jobmon schema with every row.",
+    )
     how_many = rollback.add_mutually_exclusive_group()
-    how_many.add_argument("--count", "-n", type=int, default=1, help="how many of the latest (default 1)")
+    # default None, not 1: argparse takes `--count 1` for the default and would let it pass with --all.
+    how_many.add_argument("--count", "-n", type=_count, default=None, help="how many of the latest (default 1)")
     how_many.add_argument("--all", action="store_true", help="all of them: drops the jobmon schema and its data")
     rollback.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    rollback.add_argument("--lock-timeout", type=_lock_timeout, default=migrations.DEFAULT_LOCK_TIMEOUT, help=lock_help)
 
-    transition = commands.add_parser("transition", parents=[common], help="move a task instance to a status")
+    what = "move a task instance to a status"
+    transition = commands.add_parser(
+        "transition",
+        parents=[common],
+        help=what,
+        description=f"{what.capitalize()} with jobmon.transition_task_instance(), cascading to its task."
+        " Exit 0 when applied or untimely (ignored), 1 when refused.",
+        epilog=_status_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     transition.add_argument("task_instance_id", type=_task_instance_id, metavar="TASK_INSTANCE_ID")
     transition.add_argument("status", type=_status_argument, metavar="STATUS", help="code or label: R or RUNNING")
-    transition.add_argument("--json", action="store_true", help="print the result as JSON")
+    transition.add_argument("--json", action="store_true", help="print the result, or the error, as JSON on stdout")
+    transition.add_argument(
+        "--lock-timeout",
+        type=_lock_timeout,
+        default=None,
+        help="wait at most this long for a row locked by another transaction (default: the server's lock_timeout)",
+    )
 
-    show = commands.add_parser("show", parents=[common], help="show a task instance, its task and their statuses")
+    what = "show a task instance, its task and their statuses"
+    show = commands.add_parser("show", parents=[common], help=what, description=f"{what.capitalize()}.")
     show.add_argument("task_instance_id", type=_task_instance_id, metavar="TASK_INSTANCE_ID")
-    show.add_argument("--json", action="store_true", help="print as JSON")
+    show.add_argument("--json", action="store_true", help="print as JSON (errors too, on stdout)")
 
-    commands.add_parser("demo", parents=[common], help="create a sample task instance and move it through its life")
+    what = "create a sample task instance and move it through its life"
+    commands.add_parser(
+        "demo",
+        parents=[common],
+        help=what,
+        description=f"{what.capitalize()}: a queued task with one task instance, moved with valid, untimely"
+        " and refused requests. It adds rows (a workflow named 'jobmon-db demo') and leaves them.",
+    )
     return parser
 
 
@@ -133,31 +217,53 @@ def _demo(conn: psycopg.Connection[Any]) -> None:
     _print_view(show_task_instance(conn, ti), as_json=False)
 
 
-def _confirm_rollback(args: argparse.Namespace) -> bool:
+def _warn_about_rollback(dsn: str, count: int | None) -> list[str]:
+    """Print what the rollback would undo and the data it drops; returns the migration ids."""
+    planned = migrations.planned_rollback(dsn, count)
+    if planned:
+        print(f"{PROG}: rollback would undo: {', '.join(planned)}", file=sys.stderr)
+    for migration_id in planned:
+        warning = migrations.data_loss_warning(migration_id)
+        if warning is not None:
+            print(f"{PROG}: WARNING: {warning}", file=sys.stderr)
+    return planned
+
+
+def _confirm_rollback(planned: list[str]) -> bool:
     """Ask on a terminal; refuse when nobody can answer."""
     if not sys.stdin.isatty():
         return False
-    what = "every migration (drops the jobmon schema and all its data)" if args.all else f"{args.count} migration(s)"
-    return input(f"Roll back {what}? [y/N] ").strip().lower() in ("y", "yes")
+    return input(f"Roll back {', '.join(planned)}? [y/N] ").strip().lower() in ("y", "yes")
 
 
-def _run(args: argparse.Namespace) -> int:
-    dsn = resolve_dsn(getattr(args, "dsn", None))
+def _rollback(args: argparse.Namespace, dsn: str) -> int:
+    count = None if args.all else (args.count or 1)
+    planned = _warn_about_rollback(dsn, count)
+    if not planned:
+        print("nothing to roll back")
+        return 0
+    if not args.yes and not _confirm_rollback(planned):
+        print(f"{PROG}: rollback not confirmed; pass --yes to roll back without asking", file=sys.stderr)
+        return 1
+    rolled_back = migrations.rollback(dsn, count, lock_timeout=args.lock_timeout)
+    print(f"rolled back {', '.join(rolled_back)}" if rolled_back else "nothing to roll back")
+    return 0
+
+
+def _run(args: argparse.Namespace, dsn: str) -> int:
     if args.command == "migrate":
-        applied = migrations.migrate(dsn)
-        print(f"applied {', '.join(applied)}" if applied else "nothing to apply: the schema is up to date")
+        result = migrations.migrate(dsn, lock_timeout=args.lock_timeout, role_prefix=args.role_prefix)
+        print(result.describe())
     elif args.command == "status":
         for state in migrations.status(dsn):
             print(f"{state.state:<8} {state.id}")
     elif args.command == "rollback":
-        if not args.yes and not _confirm_rollback(args):
-            print(f"{PROG}: rollback not confirmed; pass --yes to roll back without asking", file=sys.stderr)
-            return 1
-        rolled_back = migrations.rollback(dsn, None if args.all else args.count)
-        print(f"rolled back {', '.join(rolled_back)}" if rolled_back else "nothing to roll back")
+        return _rollback(args, dsn)
     else:
         with psycopg.connect(dsn, autocommit=True) as conn:
             if args.command == "transition":
+                if args.lock_timeout is not None:
+                    conn.execute("select set_config('lock_timeout', %s, false)", (args.lock_timeout,))
                 _print_result(transition_task_instance(conn, args.task_instance_id, args.status), args.json)
             elif args.command == "show":
                 _print_view(show_task_instance(conn, args.task_instance_id), args.json)
@@ -166,20 +272,77 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resolve_dsn_or_exit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The DSN, checked for syntax here so that a typo is a usage error (exit 2), not a database error."""
+    given = getattr(args, "dsn", None)
+    dsn = resolve_dsn(given)
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as error:
+        source = "--dsn" if given else f"${DSN_ENV_VAR}"
+        parser.error(f"{source} is not a libpq connection string or URI: {str(error).strip()}")
+    return dsn
+
+
+def _error_fields(error: Exception) -> dict[str, Any]:
+    """sqlstate, message, detail, hint, retryable of an error, for --json and the hints below."""
+    if isinstance(error, psycopg.Error):
+        mapped = translate(error)
+        if mapped is not None:
+            error = mapped
+        else:
+            diag = error.diag
+            message = diag.message_primary or str(error).strip()
+            return {
+                "sqlstate": error.sqlstate,
+                "message": message,
+                "detail": diag.message_detail,
+                "hint": _hint(error.sqlstate, message) or diag.message_hint,
+                "retryable": False,
+            }
+    assert isinstance(error, JobmonDBError)
+    return {
+        "sqlstate": error.sqlstate,
+        "message": error.message,
+        "detail": error.detail,
+        "hint": error.hint,
+        "retryable": error.retryable,
+    }
+
+
+def _hint(sqlstate: str | None, message: str) -> str | None:
+    # 3F000: schema jobmon does not exist; 42883/42P01: a jobmon function or table does not.
+    if sqlstate == "3F000" or (sqlstate in ("42883", "42P01") and "jobmon." in message):
+        return MIGRATE_HINT
+    return None
+
+
+def _report(error: Exception, as_json: bool) -> None:
+    fields = _error_fields(error)
+    if as_json:
+        print(json.dumps({"error": fields}))
+        return
+    lines = [f"{PROG}: error: {fields['message']}"]
+    if fields["detail"]:
+        lines.append(f"DETAIL: {fields['detail']}")
+    if fields["hint"]:
+        lines.append(f"HINT: {fields['hint']}")
+    print("\n".join(lines), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    dsn = _resolve_dsn_or_exit(parser, args)
     # Warnings of the library (untimely requests) go to stderr, like the errors.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
     logger = logging.getLogger("jobmon_db")
     logger.addHandler(handler)
     try:
-        return _run(args)
-    except JobmonDBError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
-    except psycopg.Error as error:
-        print(f"{PROG}: error: {str(error).strip()}", file=sys.stderr)
+        return _run(args, dsn)
+    except (JobmonDBError, psycopg.Error) as error:
+        _report(error, as_json=getattr(args, "json", False))
         return 1
     finally:
         logger.removeHandler(handler)

@@ -11,6 +11,12 @@
 
 Every exception keeps the psycopg error it came from as ``__cause__`` and
 its SQLSTATE, DETAIL and HINT as attributes.
+
+A retryable error changed nothing, but only the failed call is undone by
+itself in autocommit mode. When the call ran inside the caller's transaction,
+PostgreSQL aborted that whole transaction: the caller's earlier statements
+in it are lost when it rolls back, so the whole transaction must be retried,
+not just the call. The message says which case it was.
 """
 
 from __future__ import annotations
@@ -96,8 +102,12 @@ _BY_SQLSTATE: dict[str, type[JobmonDBError]] = {
 }
 
 
-def translate(error: psycopg.Error) -> JobmonDBError | None:
-    """The jobmon_db exception for a psycopg error, or None if it has none."""
+def translate(error: psycopg.Error, *, in_transaction: bool = False) -> JobmonDBError | None:
+    """The jobmon_db exception for a psycopg error, or None if it has none.
+
+    `in_transaction`: the call ran inside a transaction of the caller (the
+    connection is now in an aborted transaction), which changes what to retry.
+    """
     sqlstate = error.sqlstate
     diag = error.diag
     message = diag.message_primary or str(error)
@@ -112,8 +122,23 @@ def translate(error: psycopg.Error) -> JobmonDBError | None:
     cls = _BY_SQLSTATE.get(sqlstate or "")
     if cls is None:
         return None
-    if sqlstate == "55P03":
-        message += " (retryable: another transaction held the row too long; nothing was changed)"
-    elif sqlstate == "57014":
-        message += " (retryable: the call was cancelled before it finished; nothing was changed)"
+    if cls.retryable:
+        message += f" ({_RETRY_REASONS.get(sqlstate or '', 'retryable')}; {_retry_advice(in_transaction)})"
     return cls(message, **fields)
+
+
+_RETRY_REASONS = {
+    "55P03": "retryable: another transaction held the row too long",
+    "57014": "retryable: the call was cancelled before it finished",
+    "40P01": "retryable: deadlock with another transaction",
+    "40001": "retryable: a concurrent transaction interfered",
+}
+
+
+def _retry_advice(in_transaction: bool) -> str:
+    if in_transaction:
+        return (
+            "your transaction is aborted: roll it back and retry the whole transaction,"
+            " since its earlier statements are undone too"
+        )
+    return "nothing was changed"

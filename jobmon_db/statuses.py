@@ -1,7 +1,7 @@
 """Status codes of the two state machines, mirrored from the lookup tables.
 
 The database owns the statuses and the transition rules; these enums only
-name the codes (tests/test_statuses.py proves they equal
+name the codes (tests/test_schema.py proves they equal
 jobmon.task_instance_status and jobmon.task_status).
 """
 

@@ -84,12 +84,14 @@ def _arguments(task_instance_id: int, new_status: TaskInstanceStatus | str) -> t
 
 
 @contextmanager
-def _jobmon_errors() -> Iterator[None]:
+def _jobmon_errors(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> Iterator[None]:
     """Raise psycopg errors that have a jobmon_db exception as that exception."""
     try:
         yield
     except psycopg.Error as error:
-        mapped = translate(error)
+        # INERROR: the statement ran in the caller's transaction, which is now aborted as a whole.
+        in_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        mapped = translate(error, in_transaction=in_transaction)
         if mapped is None:
             raise
         raise mapped from error
@@ -121,7 +123,7 @@ def transition_task_instance(
     a status that is not a str, or a TaskStatus.
     """
     task_instance_id, code = _arguments(task_instance_id, new_status)
-    with _jobmon_errors(), conn.cursor(row_factory=class_row(TransitionResult)) as cur:
+    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(TransitionResult)) as cur:
         cur.execute(TRANSITION_SQL, (task_instance_id, code))
         result = cur.fetchone()
     return _checked(result, code)
@@ -132,7 +134,7 @@ async def transition_task_instance_async(
 ) -> TransitionResult:
     """The async twin of transition_task_instance(), for an AsyncConnection."""
     task_instance_id, code = _arguments(task_instance_id, new_status)
-    with _jobmon_errors():
+    with _jobmon_errors(conn):
         async with conn.cursor(row_factory=class_row(TransitionResult)) as cur:
             await cur.execute(TRANSITION_SQL, (task_instance_id, code))
             result = await cur.fetchone()

@@ -1,45 +1,35 @@
-"""Apply the SQL files in sql/ (functions, in file-name order) that changed.
+"""Apply the SQL files in sql/ (functions, in file-name order) that need it, then secure the schema.
 
-yoyo runs post-apply migrations after every migration run and never records
-them as applied; `jobmon-db migrate` also runs this step when no versioned
-migration was pending. Each file's sha256 is kept in jobmon.repeatable_sql,
-so an unchanged file is not executed again and migrating twice changes
-nothing. Files must be safe to re-run (`create or replace`).
+`jobmon-db migrate` runs this step after every run, also when no versioned
+migration was pending; yoyo never records it as applied. A file is run again
+when its sha256 differs from the one kept in jobmon.repeatable_sql or when a
+function it creates no longer exists, so migrating twice changes nothing and
+a function dropped by hand comes back. Files must be safe to re-run
+(`create or replace`). Then jobmon._secure_schema(), when it exists, gives
+every object to the owner role and applies the grants (it changes nothing
+when nothing needs changing).
+
+The names of the files run are left in the session setting
+jobmon_db.applied_sql_files (comma-separated) for `migrate` to report.
 """
 
-import hashlib
 from pathlib import Path
 
 from yoyo import step
+
+from jobmon_db.sqlfiles import apply_sql_files, secure_schema
 
 __transactional__ = True
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
-def apply_changed_sql_files(conn):
+def apply_sql_and_secure_schema(conn):
     cursor = conn.cursor()
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        cursor.execute("select sha256 from jobmon.repeatable_sql where file = %s", (path.name,))
-        row = cursor.fetchone()
-        if row is not None and row[0] == digest:
-            continue
-        cursor.execute(raw.decode("utf-8"))
-        cursor.execute(
-            "insert into jobmon.repeatable_sql (file, sha256) values (%s, %s)"
-            " on conflict (file) do update set sha256 = excluded.sha256, applied_at = now()",
-            (path.name, digest),
-        )
+    applied = apply_sql_files(cursor, SQL_DIR)
+    secure_schema(cursor)
+    # Not local: it must outlive this transaction; rolled back with it on failure.
+    cursor.execute("select set_config('jobmon_db.applied_sql_files', %s, false)", (",".join(applied),))
 
 
-def secure_schema(conn):
-    """Give every object to the owner role and apply the grants (writes only what differs)."""
-    cursor = conn.cursor()
-    cursor.execute("select to_regprocedure('jobmon._secure_schema()') is not null")
-    if cursor.fetchone()[0]:
-        cursor.execute("select jobmon._secure_schema()")
-
-
-steps = [step(apply_changed_sql_files), step(secure_schema)]
+steps = [step(apply_sql_and_secure_schema)]

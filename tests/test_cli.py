@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import time
 
+import psycopg
 import pytest
 
-from jobmon_db.cli import main
+from jobmon_db import TaskInstanceStatus
+from jobmon_db.cli import build_parser, main
 from jobmon_db.connection import resolve_dsn
 from tests.factories import make_task_instance
 
@@ -105,3 +109,78 @@ def test_version_prints_the_package_version(capsys):
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("jobmon-db 0.")
+
+
+# --- What a newcomer trips over ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv", [["transition", "1", "R"], ["show", "1"], ["demo"], ["transition", "1", "R", "--json"]]
+)
+def test_commands_against_a_database_never_migrated_say_to_run_migrate(argv, empty_dsn, capsys):
+    assert main(["--dsn", empty_dsn, *argv]) == 1
+    captured = capsys.readouterr()
+    text = captured.out if "--json" in argv else captured.err
+    assert "run `jobmon-db migrate` first" in text
+    if "--json" in argv:
+        assert json.loads(text)["error"]["sqlstate"] == "3F000"
+
+
+def test_transition_waits_at_most_the_lock_timeout_and_reports_json_errors_on_stdout(conn, db_dsn, capsys):
+    ti, _ = make_task_instance(conn, "R", "R", num_attempts=1)
+    with psycopg.connect(db_dsn) as holder:
+        holder.execute("select 1 from jobmon.task_instance where id = %s for update", (ti,))
+        started = time.monotonic()
+        assert main(["--dsn", db_dsn, "transition", str(ti), "D", "--lock-timeout", "200ms", "--json"]) == 1
+        assert time.monotonic() - started < 10
+        holder.rollback()
+    captured = capsys.readouterr()
+    error = json.loads(captured.out)["error"]
+    assert error["sqlstate"] == "55P03" and error["retryable"] is True
+    assert "nothing was changed" in error["message"]
+    assert set(error) == {"sqlstate", "message", "detail", "hint", "retryable"}
+    assert main(["--dsn", db_dsn, "transition", str(ti), "Q", "--json"]) == 1  # refused
+    refused = json.loads(capsys.readouterr().out)["error"]
+    assert refused["sqlstate"] == "JM001" and refused["retryable"] is False and "D (DONE)" in refused["detail"]
+    assert main(["--dsn", db_dsn, "transition", str(ti), "D", "--lock-timeout", "1s"]) == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["transition", str(2**63), "R"],
+        ["show", "99999999999999999999"],
+        ["--dsn", "host=db =oops", "status"],
+        ["--dsn", "postgresql://[bad", "migrate"],
+        ["rollback", "--lock-timeout", "later"],
+        ["transition", "1", "R", "--lock-timeout", "forever"],
+    ],
+)
+def test_more_bad_usage_exits_2(argv, db_dsn, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--dsn", db_dsn, *argv])
+    assert exited.value.code == 2
+    assert "usage: jobmon-db" in capsys.readouterr().err
+
+
+def test_a_malformed_dsn_in_the_environment_is_a_usage_error_naming_the_variable(monkeypatch, capsys):
+    monkeypatch.setenv("JOBMON_DB_DSN", "host=db =oops")
+    with pytest.raises(SystemExit) as exited:
+        main(["status"])
+    assert exited.value.code == 2
+    assert "$JOBMON_DB_DSN is not a libpq connection string" in capsys.readouterr().err
+
+
+def test_every_command_has_a_description_and_transition_help_lists_the_statuses(capsys):
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, subparser in commands.choices.items():
+        assert subparser.description and len(subparser.description) > 20, name
+    with pytest.raises(SystemExit):
+        main(["transition", "--help"])
+    text = capsys.readouterr().out
+    for status in TaskInstanceStatus:
+        assert f"  {status.value} {status.name}\n" in text
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "applied, pending, changed or missing" in " ".join(capsys.readouterr().out.split())

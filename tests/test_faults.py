@@ -132,16 +132,20 @@ def test_killing_a_blocked_caller_changes_nothing_of_its_request(
 TIMEOUTS = {
     "lock_timeout": (
         "55P03",
-        "canceling statement due to lock timeout"
-        " (retryable: another transaction held the row too long; nothing was changed)",
+        "canceling statement due to lock timeout (retryable: another transaction held the row too long; {advice})",
         psycopg.errors.LockNotAvailable,
     ),
     "statement_timeout": (
         "57014",
-        "canceling statement due to statement timeout"
-        " (retryable: the call was cancelled before it finished; nothing was changed)",
+        "canceling statement due to statement timeout (retryable: the call was cancelled before it finished; {advice})",
         psycopg.errors.QueryCanceled,
     ),
+}
+# In autocommit mode the failed call was all there was; in the caller's transaction, all of it is lost.
+ADVICE = {
+    "session": "nothing was changed",
+    "transaction": "your transaction is aborted: roll it back and retry the whole transaction,"
+    " since its earlier statements are undone too",
 }
 
 
@@ -169,7 +173,7 @@ def test_blocked_call_times_out_as_retryable_transition_timeout_and_changes_noth
         error = raised.value
         assert isinstance(error, RetryableError) and error.retryable is True
         assert error.sqlstate == sqlstate
-        assert str(error) == message
+        assert str(error) == message.format(advice=ADVICE[scope])
         assert type(error.__cause__) is psycopg_error
         assert 0.1 < waited < WAIT_SECONDS
         assert caller.info.transaction_status == TransactionStatus.IDLE  # usable again

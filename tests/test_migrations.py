@@ -6,16 +6,12 @@ import subprocess
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
-from psycopg.conninfo import make_conninfo
-from pytest_postgresql.janitor import DatabaseJanitor
 
-from jobmon_db.migrate import migrate, rollback, status
+from jobmon_db.migrate import MigrateResult, migrate, rollback, status
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_MIGRATIONS = sorted(p.name.removesuffix(".sql") for p in (ROOT / "migrations").glob("[0-9]*.sql")
@@ -35,22 +31,6 @@ select md5(coalesce(string_agg(x, E'\\n' order by x), '')) from (
 """
 
 
-@pytest.fixture
-def empty_dsn(postgresql_server: Any) -> Iterator[str]:
-    """An empty database (no schema), dropped afterwards."""
-    janitor = DatabaseJanitor(
-        user=postgresql_server.user,
-        host=postgresql_server.host,
-        port=postgresql_server.port,
-        password=postgresql_server.password,
-        dbname=f"{postgresql_server.dbname}_empty",
-    )
-    with janitor:
-        yield make_conninfo(
-            host=janitor.host, port=janitor.port, user=janitor.user, password=janitor.password, dbname=janitor.dbname
-        )
-
-
 def _query(dsn: str, sql: str) -> Any:
     with psycopg.connect(dsn) as conn:
         row = conn.execute(sql).fetchone()
@@ -62,12 +42,13 @@ def _schema_signature(dsn: str) -> str:
 
 
 def test_migrate_rollback_and_migrate_again_gives_the_same_schema(empty_dsn):
-    assert migrate(empty_dsn) == ALL_MIGRATIONS
+    all_sql_files = sorted(p.name for p in (ROOT / "sql").glob("*.sql"))
+    assert migrate(empty_dsn) == MigrateResult(ALL_MIGRATIONS, all_sql_files)
     installed = _schema_signature(empty_dsn)
     assert rollback(empty_dsn, None) == ALL_MIGRATIONS[::-1]
     assert _query(empty_dsn, "select to_regnamespace('jobmon')") is None
     assert [s.state for s in status(empty_dsn)] == ["pending"] * len(status(empty_dsn))
-    assert migrate(empty_dsn) == ALL_MIGRATIONS
+    assert migrate(empty_dsn) == MigrateResult(ALL_MIGRATIONS, all_sql_files)
     assert _schema_signature(empty_dsn) == installed
 
 
@@ -76,7 +57,7 @@ def test_migrating_twice_changes_nothing(empty_dsn):
     functions_sql = "select string_agg(oid::text || ':' || xmin::text, ',' order by oid) from pg_proc"
     applied_sql = "select string_agg(file || applied_at::text, ',' order by file) from jobmon.repeatable_sql"
     before = (_schema_signature(empty_dsn), _query(empty_dsn, functions_sql), _query(empty_dsn, applied_sql))
-    assert migrate(empty_dsn) == []
+    assert migrate(empty_dsn) == MigrateResult([], [])
     after = (_schema_signature(empty_dsn), _query(empty_dsn, functions_sql), _query(empty_dsn, applied_sql))
     assert after == before
     assert {s.state for s in status(empty_dsn)} == {"applied"}
@@ -91,7 +72,7 @@ def test_a_changed_sql_file_is_applied_again(empty_dsn):
         )
         conn.execute("update jobmon.repeatable_sql set sha256 = 'old' where file = '10_status_helpers.sql'")
     assert "changed" in {s.state for s in status(empty_dsn)}
-    assert migrate(empty_dsn) == []
+    assert migrate(empty_dsn) == MigrateResult([], ["10_status_helpers.sql"])
     assert _query(empty_dsn, "select jobmon.describe_statuses(array['R'])") == "R (RUNNING)"
     assert {s.state for s in status(empty_dsn)} == {"applied"}
 
@@ -102,7 +83,7 @@ def test_two_migrate_runs_at_once_install_the_schema_once(empty_dsn):
 
     def run() -> None:
         try:
-            results.append(migrate(empty_dsn))
+            results.append(migrate(empty_dsn).migrations)
         except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
@@ -113,7 +94,8 @@ def test_two_migrate_runs_at_once_install_the_schema_once(empty_dsn):
         thread.join(timeout=120)
     assert errors == []
     assert sorted(results) == [[], [], ALL_MIGRATIONS]
-    assert _query(empty_dsn, "select count(*) from _yoyo_migration") == len(ALL_MIGRATIONS)
+    assert _query(empty_dsn, "select count(*) from jobmon_migrations._yoyo_migration") == len(ALL_MIGRATIONS)
+    assert _query(empty_dsn, "select count(*) from pg_tables where schemaname = 'public'") == 0
     assert _query(empty_dsn, "select count(*) from jobmon.task_instance_transition") == 37
 
 

@@ -70,7 +70,6 @@ def probe(module_db_dsn: str) -> Iterator[psycopg.Connection[Any]]:
         nobody = f"jobmon_test_nobody_{uuid.uuid4().hex[:8]}"
         conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(nobody)))
         conn.execute(sql.SQL("grant usage on schema jobmon to {}").format(sql.Identifier(nobody)))
-        conn.info  # keep mypy quiet about unused
         try:
             yield conn
         finally:

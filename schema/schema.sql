@@ -1,0 +1,1629 @@
+-- The jobmon schema as a fresh `jobmon-db migrate` makes it. Generated: python -m jobmon_db.schema_dump
+
+--
+-- PostgreSQL database dump
+--
+
+--
+-- Name: jobmon; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA jobmon;
+
+--
+-- Name: SCHEMA jobmon; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA jobmon IS 'jobmon-db: the Jobmon task and task-instance state machines. Call jobmon.transition_task_instance() to move a task instance; see docs/sql-api.md.';
+
+--
+-- Name: task_instance_transition_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.task_instance_transition_result AS (
+	task_instance_id bigint,
+	task_id bigint,
+	outcome text,
+	previous_status text,
+	status text,
+	task_previous_status text,
+	task_status text,
+	task_num_attempts integer,
+	status_date timestamp with time zone,
+	stale boolean
+);
+
+--
+-- Name: TYPE task_instance_transition_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.task_instance_transition_result IS 'Result of a task-instance move: outcome is ''applied'' or ''untimely''; statuses are the codes before and after (equal when untimely); status_date is the task instance''s; stale is true when the task instance is an attempt its task has left behind, so the move did not cascade to the task.';
+
+--
+-- Name: _move_task_instances(bigint[], text, text[], text[], timestamp with time zone, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[] DEFAULT NULL::text[], task_statuses text[] DEFAULT NULL::text[], report_by_date timestamp with time zone DEFAULT NULL::timestamp with time zone, set_submitted_date boolean DEFAULT false) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
+      order by t.id
+        for no key update of t;
+
+    return query
+    with requested as (
+        select distinct r.id from unnest(task_instance_ids) r(id) where r.id is not null
+    ),
+    locked_rows as (
+        select ti.id, ti.task_id, ti.status, t.status as task_status, t.num_attempts,
+               ti.id < t.current_attempt_from as stale, m.kind, m.task_to_status, m.adds_attempt,
+               row_number() over (partition by ti.task_id order by ti.id desc) as nth_of_task
+          from requested r
+          join jobmon.task_instance ti on ti.id = r.id
+          join jobmon.task t on t.id = ti.task_id
+          left join jobmon.task_instance_move m
+            on m.from_status = ti.status and m.to_status = new_status
+           and m.task_status = t.status and m.attempts_left = (t.num_attempts < t.max_attempts)
+    ),
+    decided as (
+        select c.*,
+               case
+                   when c.status = new_status then 'unchanged'
+                   when from_statuses is not null and c.status <> all (from_statuses) then 'skipped'
+                   when task_statuses is not null and c.task_status <> all (task_statuses) then 'skipped'
+                   when c.kind is null then 'invalid'
+                   when c.kind = 'untimely' then 'untimely'
+                   when c.task_to_status is null and not c.stale then 'refused'
+                   when c.nth_of_task > 1 then 'conflict'
+                   else 'applied'
+               end as decision
+          from locked_rows c
+    ),
+    moved as (
+        update jobmon.task_instance ti
+           set status = new_status,
+               status_date = now(),
+               report_by_date = coalesce(_move_task_instances.report_by_date, ti.report_by_date),
+               submitted_date = case when set_submitted_date then now() else ti.submitted_date end
+          from decided d
+         where ti.id = d.id and d.decision = 'applied' and ti.status = d.status
+        returning ti.id
+    ),
+    cascaded as (
+        update jobmon.task t
+           set status = d.task_to_status,
+               num_attempts = t.num_attempts + d.adds_attempt::integer,
+               status_date = now()
+          from decided d
+         where t.id = d.task_id and d.decision = 'applied' and not d.stale
+           and (d.task_to_status <> d.task_status or d.adds_attempt)
+        returning t.id, t.status, t.num_attempts
+    )
+    select r.id, d.task_id, coalesce(d.decision, 'not_found'), d.status,
+           case when d.decision = 'applied' then new_status else d.status end,
+           d.task_status, coalesce(c.status, d.task_status), coalesce(c.num_attempts, d.num_attempts), d.stale
+      from requested r
+      left join decided d on d.id = r.id
+      left join cascaded c on c.id = d.task_id and d.decision = 'applied'
+     order by r.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) IS 'Internal. Moves many task instances to one status by the rules of jobmon.task_instance_move, cascading like transition_task_instance(); one row per requested id with its outcome (applied, unchanged, untimely, invalid, refused, skipped, conflict, not_found). Locks the tasks in id order first.';
+
+--
+-- Name: _privileges(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._privileges() RETURNS TABLE(object_kind text, object_name text, column_name text, actor text, privilege text)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    -- Functions, by the actor that calls them. app may call every one.
+    select 'function', f.name, null, a.actor, 'EXECUTE'
+      from (values
+        ('transition_task_instance',   array['worker_node', 'distributor']),
+        -- the worker node
+        ('log_running',                array['worker_node']),
+        ('log_heartbeat',              array['worker_node']),
+        ('log_done',                   array['worker_node']),
+        ('log_error',                  array['worker_node', 'distributor']),
+        ('worker_node_task_instance',  array['worker_node', 'readonly']),
+        ('array_task_instance',        array['worker_node', 'readonly']),
+        -- the distributor (and its reconciler)
+        ('distributor_task_instances', array['distributor', 'readonly']),
+        ('instantiate_task_instances', array['distributor']),
+        ('launch_array_batch',         array['distributor']),
+        ('log_distributor_id',         array['distributor']),
+        ('log_no_distributor_id',      array['distributor']),
+        ('log_array_distributor_ids',  array['distributor']),
+        ('log_heartbeats',             array['distributor']),
+        ('log_unknown_error',          array['distributor']),
+        ('kill_task_instances',        array['distributor']),
+        -- the swarm
+        ('queue_task_batch',           array['swarm']),
+        ('triage_overdue',             array['swarm']),
+        ('terminate_workflow_run',     array['swarm']),
+        ('reset_tasks_for_resume',     array['swarm']),
+        ('task_status_changes',        array['swarm', 'readonly']),
+        -- reading the history
+        ('task_instance_history',      array['readonly'])
+      ) f(name, actors)
+     cross join lateral unnest(f.actors || array['app']) a(actor)
+    union all
+    -- Every table can be read by app and readonly.
+    select 'table', c.relname, null, r.actor, 'SELECT'
+      from pg_class c cross join (values ('app'), ('readonly')) r(actor)
+     where c.relnamespace = 'jobmon'::regnamespace and c.relkind = 'r'
+    union all
+    -- app registers workflows and their parent rows ...
+    select 'table', t.name, null, 'app', p.privilege
+      from (values ('workflow'), ('workflow_run'), ('array'), ('task_resources')) t(name)
+     cross join (values ('INSERT'), ('UPDATE')) p(privilege)
+    union all
+    -- ... and tasks, which start in G with no attempts (status, status_date,
+    -- num_attempts and current_attempt_from keep their defaults).
+    select 'table', 'task', c.name, 'app', 'INSERT'
+      from (values ('workflow_id'), ('node_id'), ('task_args_hash'), ('array_id'), ('name'), ('command'),
+                   ('task_resources_id'), ('max_attempts'), ('resource_scales'), ('fallback_queues')) c(name)
+$$;
+
+--
+-- Name: FUNCTION _privileges(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._privileges() IS 'Internal. The grants of the schema by actor (jobmon.deployment_role); anything not listed is the owner''s alone.';
+
+--
+-- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._refresh_derived_rules() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    target record;
+    wanted text;
+begin
+    for target in
+        select * from (values ('jobmon.task_instance'::regclass, 'jobmon.task_instance_status'::regclass,
+                               'task_instance_status_code'),
+                              ('jobmon.task'::regclass, 'jobmon.task_status'::regclass, 'task_status_code'))
+                      v(tab, lookup, name)
+    loop
+        wanted := jobmon._status_check(target.lookup);
+        if wanted is distinct from (select pg_get_constraintdef(c.oid) from pg_constraint c
+                                     where c.conrelid = target.tab and c.conname = target.name) then
+            execute format('alter table %s drop constraint if exists %I, add constraint %I %s',
+                           target.tab, target.name, target.name, wanted);
+        end if;
+    end loop;
+
+    if exists (select * from jobmon._task_instance_moves_from_rules()
+               except select * from jobmon.task_instance_move)
+       or exists (select * from jobmon.task_instance_move
+                  except select * from jobmon._task_instance_moves_from_rules()) then
+        delete from jobmon.task_instance_move;
+        insert into jobmon.task_instance_move select * from jobmon._task_instance_moves_from_rules();
+        -- Statistics now, so that the functions' generic plans read it by its key.
+        analyze jobmon.task_instance_move;
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _refresh_derived_rules(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._refresh_derived_rules() IS 'Internal. Regenerates the status CHECKs and jobmon.task_instance_move from the lookup tables when they differ.';
+
+--
+-- Name: _refresh_derived_rules_trigger(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._refresh_derived_rules_trigger() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    perform jobmon._refresh_derived_rules();
+    return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION _refresh_derived_rules_trigger(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._refresh_derived_rules_trigger() IS 'Internal. Statement trigger on the lookup tables: keeps what is derived from them equal to them.';
+
+--
+-- Name: _refuse_task_change(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._refuse_task_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if new.task_id is distinct from old.task_id then
+        raise exception 'TaskInstance id: % belongs to Task id: %; it cannot move to another task', old.id, old.task_id
+            using errcode = '55000',
+                  hint = 'Queue a new task instance for the other task instead.';
+    end if;
+    return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION _refuse_task_change(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._refuse_task_change() IS 'Internal. Trigger: a task instance never changes task (the lock order relies on it).';
+
+--
+-- Name: _secure_schema(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._secure_schema() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    owner_role name := (select r.role_name from jobmon.deployment_role r where r.actor = 'owner');
+    all_roles  text := (select string_agg(quote_ident(r.role_name), ', ' order by r.actor)
+                          from jobmon.deployment_role r where r.actor <> 'owner');
+    object     record;
+    grant_sql  text;
+begin
+    if (select n.nspowner::regrole::name from pg_namespace n where n.nspname = 'jobmon') <> owner_role then
+        execute format('alter schema jobmon owner to %I', owner_role);
+    end if;
+    for object in
+        select format('%s %s', case c.relkind when 'S' then 'sequence' when 'v' then 'view' else 'table' end,
+                      c.oid::regclass) as name
+          from pg_class c
+         where c.relnamespace = 'jobmon'::regnamespace and c.relkind in ('r', 'p', 'v', 'S')
+           and c.relowner::regrole::name <> owner_role
+           and not exists (select 1 from pg_depend d  -- identity sequences follow their table
+                            where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i'))
+        union all
+        select format('function %s', p.oid::regprocedure) from pg_proc p
+         where p.pronamespace = 'jobmon'::regnamespace and p.proowner::regrole::name <> owner_role
+        union all
+        select format('type %s', t.oid::regtype) from pg_type t
+         where t.typnamespace = 'jobmon'::regnamespace and t.typowner::regrole::name <> owner_role
+           and (t.typtype in ('d', 'e') or (t.typtype = 'c' and
+                (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+    loop
+        execute format('alter %s owner to %I', object.name, owner_role);
+    end loop;
+
+    if exists (select 1 from jobmon.deployment_role r
+                where not has_schema_privilege(r.role_name, 'jobmon', 'USAGE')) then
+        execute format('grant usage on schema jobmon to %s', all_roles);
+    end if;
+
+    -- Functions: compare who may execute each with who should.
+    for object in
+        select p.oid::regprocedure as fn,
+               coalesce((select string_agg(quote_ident(r.role_name), ', ' order by r.role_name)
+                           from jobmon._privileges() g
+                           join jobmon.deployment_role r on r.actor = g.actor
+                          where g.object_kind = 'function' and g.object_name = p.proname), '') as wanted,
+               coalesce((select string_agg(quote_ident(coalesce(a.grantee::regrole::name, 'public')), ', '
+                                           order by a.grantee::regrole::name)
+                           from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                          where a.grantee <> p.proowner), '') as actual
+          from pg_proc p
+         where p.pronamespace = 'jobmon'::regnamespace
+    loop
+        continue when object.wanted = object.actual;
+        execute format('revoke all on function %s from public, %s', object.fn, all_roles);
+        if object.wanted <> '' then
+            execute format('grant execute on function %s to %s', object.fn, object.wanted);
+        end if;
+    end loop;
+
+    -- Tables: compare table and column privileges with the list.
+    for object in
+        select c.oid::regclass as tab, c.relname,
+               coalesce((select string_agg(x, ',' order by x) from (
+                   select format('%s %s %s', r.role_name, g.privilege, coalesce(g.column_name, '')) as x
+                           from jobmon._privileges() g
+                           join jobmon.deployment_role r on r.actor = g.actor
+                    where g.object_kind = 'table' and g.object_name = c.relname) s), '') as wanted,
+               coalesce((select string_agg(x, ',' order by x) from (
+                   select format('%s %s ', a.grantee::regrole::name, a.privilege_type) as x
+                     from aclexplode(c.relacl) a where a.grantee <> c.relowner
+                   union all
+                   select format('%s %s %s', a.grantee::regrole::name, a.privilege_type, att.attname)
+                     from pg_attribute att cross join lateral aclexplode(att.attacl) a
+                    where att.attrelid = c.oid and att.attacl is not null) s), '') as actual
+          from pg_class c
+         where c.relnamespace = 'jobmon'::regnamespace and c.relkind = 'r'
+    loop
+        continue when object.wanted = object.actual;
+        execute format('revoke all on table %s from public, %s', object.tab, all_roles);
+        for grant_sql in
+            select format('grant %s%s on table %s to %I', g.privilege,
+                          coalesce(' (' || quote_ident(g.column_name) || ')', ''), object.tab, r.role_name)
+              from jobmon._privileges() g
+              join jobmon.deployment_role r on r.actor = g.actor
+             where g.object_kind = 'table' and g.object_name = object.relname
+        loop
+            execute grant_sql;
+        end loop;
+    end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION _secure_schema(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._secure_schema() IS 'Internal. Gives every object of the schema to the owner role and applies the grants of jobmon._privileges(), changing only what differs. Run by migrate.';
+
+--
+-- Name: _status_check(regclass); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._status_check(lookup regclass) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    codes text;
+begin
+    execute format('select string_agg(quote_literal(id), '', '' order by id) from %s', lookup) into codes;
+    return format('CHECK ((status = ANY (ARRAY[%s])))', codes);
+end;
+$$;
+
+--
+-- Name: FUNCTION _status_check(lookup regclass); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._status_check(lookup regclass) IS 'Internal. The CHECK a status column must carry: status is one of the codes of the given lookup table.';
+
+--
+-- Name: task_instance_move; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_instance_move (
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    task_status text NOT NULL,
+    attempts_left boolean NOT NULL,
+    kind text NOT NULL,
+    task_to_status text,
+    adds_attempt boolean NOT NULL,
+    refused_task_from text,
+    refused_task_to text,
+    CONSTRAINT task_instance_move_check CHECK (((task_to_status IS NULL) = (refused_task_from IS NOT NULL))),
+    CONSTRAINT task_instance_move_kind_check CHECK ((kind = ANY (ARRAY['valid'::text, 'untimely'::text])))
+);
+
+--
+-- Name: TABLE task_instance_move; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_instance_move IS 'Derived from the rule tables (never written by hand): for a task-instance move from_status -> to_status, its kind, and, for a task in task_status with attempts left or not, the task status the cascade ends in (task_to_status) and whether it counts an attempt. A valid move whose cascade is refused has task_to_status NULL and the refused task move in refused_task_from/to. Pairs not listed are invalid.';
+
+--
+-- Name: COLUMN task_instance_move.attempts_left; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_instance_move.attempts_left IS 'task.num_attempts < task.max_attempts before the move.';
+
+--
+-- Name: _task_instance_moves_from_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._task_instance_moves_from_rules() RETURNS SETOF jobmon.task_instance_move
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    rule      record;
+    move      jobmon.task_instance_move;
+    next_task text;
+begin
+    for rule in
+        select r.from_status, r.to_status, r.kind, s.id as task_status, left_ as attempts_left
+          from jobmon.task_instance_transition r
+         cross join jobmon.task_status s
+         cross join (values (true), (false)) a(left_)
+    loop
+        move := row(rule.from_status, rule.to_status, rule.task_status, rule.attempts_left, rule.kind,
+                    rule.task_status, false, null, null);
+        if rule.kind = 'valid' then
+            foreach next_task in array jobmon.task_moves_on_entering(
+                rule.to_status, case when rule.attempts_left then 0 else 1 end, 1)
+            loop
+                continue when next_task = move.task_to_status;
+                if not exists (select 1 from jobmon.task_transition t
+                                where t.kind = 'cascade'
+                                  and t.from_status = move.task_to_status and t.to_status = next_task) then
+                    move.refused_task_from := move.task_to_status;
+                    move.refused_task_to := next_task;
+                    move.task_to_status := null;
+                    move.adds_attempt := false;
+                    exit;
+                end if;
+                move.adds_attempt := move.adds_attempt or next_task = 'Q';
+                move.task_to_status := next_task;
+            end loop;
+        end if;
+        return next move;
+    end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION _task_instance_moves_from_rules(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._task_instance_moves_from_rules() IS 'Internal. The rows jobmon.task_instance_move must hold, derived from the rule tables and the cascade.';
+
+--
+-- Name: describe_statuses(text[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.describe_statuses(codes text[]) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select coalesce(string_agg(format('%s (%s)', s.id, s.label), ', ' order by c.ord), 'none')
+      from unnest(codes) with ordinality as c(code, ord)
+      join jobmon.task_instance_status s on s.id = c.code;
+$$;
+
+--
+-- Name: FUNCTION describe_statuses(codes text[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.describe_statuses(codes text[]) IS 'Formats task-instance status codes with their labels for error messages: ''I (INSTANTIATED), K (KILL_SELF)''.';
+
+--
+-- Name: describe_task_instance_transitions_from(text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.describe_task_instance_transitions_from(status text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select format('Valid transitions from %s: %s. Untimely (ignored, not errors): %s.',
+                  jobmon.describe_statuses(array[status]),
+                  jobmon.describe_statuses(array(
+                      select t.to_status from jobmon.task_instance_transition t
+                       where t.from_status = status and t.kind = 'valid' order by t.to_status)),
+                  jobmon.describe_statuses(array(
+                      select t.to_status from jobmon.task_instance_transition t
+                       where t.from_status = status and t.kind = 'untimely' order by t.to_status)));
+$$;
+
+--
+-- Name: FUNCTION describe_task_instance_transitions_from(status text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) IS 'Lists the valid and untimely task-instance transitions from a status (the DETAIL of a JM001 error).';
+
+--
+-- Name: require_task_instance_status(text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.require_task_instance_status(status text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    suggestion text;
+begin
+    if status is null then
+        raise exception 'new_status must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass a task-instance status code such as ''R''.';
+    end if;
+    if exists (select 1 from jobmon.task_instance_status s where s.id = status) then
+        return status;
+    end if;
+
+    select format('Use the one-character code: %s (%s).', s.id, s.label)
+      into suggestion
+      from jobmon.task_instance_status s
+     where s.label = upper(btrim(status)) or s.id = upper(btrim(status));
+
+    raise exception 'Unknown task instance status: %', quote_literal(status)
+        using errcode = '22023',
+              detail = 'Valid codes: ' || jobmon.describe_statuses(
+                  array(select s.id from jobmon.task_instance_status s order by s.id)) || '.',
+              hint = coalesce(suggestion, 'Status codes are one upper-case letter; labels are not accepted.');
+end;
+$$;
+
+--
+-- Name: FUNCTION require_task_instance_status(status text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.require_task_instance_status(status text) IS 'Returns the argument if it is a task-instance status code, else raises 22004 (NULL) or 22023 (unknown code; DETAIL lists the valid codes).';
+
+--
+-- Name: task_moves_on_entering(text, integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    return case
+        when task_instance_status in ('Q', 'I', 'O', 'R', 'D') then array[task_instance_status]
+        when task_instance_status in ('W', 'E', 'U', 'Z') then array['E',
+            case when num_attempts >= max_attempts then 'F'
+                 when task_instance_status = 'Z' then 'A'
+                 else 'G' end]
+        when task_instance_status = 'F' then array['E', 'F']
+        else array[]::text[]
+    end;
+end;
+$$;
+
+--
+-- Name: FUNCTION task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) IS 'The task moves, in order, that a task instance entering the given status asks for (the cascade). Error states W, E, U, Z give E then F (no attempts left), A (resource error) or G.';
+
+--
+-- Name: transition_task_instance(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) RETURNS jobmon.task_instance_transition_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+    ti_id    constant bigint := transition_task_instance.task_instance_id;
+    task_row record;
+    move     record;
+    result   jobmon.task_instance_transition_result;
+begin
+    if ti_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004';
+    end if;
+
+    select t.id, t.status, t.num_attempts, t.num_attempts < t.max_attempts as attempts_left,
+           ti_id < t.current_attempt_from as stale
+      into task_row
+      from jobmon.task t
+     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
+       for no key update;
+    if not found then
+        perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003';
+    end if;
+
+    -- The happy path: the UPDATE locks the task instance and moves it only if
+    -- the rules allow the move for the row as locked (a stale attempt moves
+    -- even when its cascade would be refused, since it does not cascade);
+    -- then the task follows.
+    update jobmon.task_instance ti
+       set status = new_status, status_date = now()
+      from jobmon.task_instance_move m
+     where ti.id = ti_id
+       and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
+       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
+       and (m.task_to_status is not null or task_row.stale)
+    returning m.from_status, m.task_to_status, m.adds_attempt, ti.status_date
+         into move;
+
+    result.task_instance_id := ti_id;
+    result.task_id := task_row.id;
+    result.task_previous_status := task_row.status;
+    result.task_status := task_row.status;
+    result.task_num_attempts := task_row.num_attempts;
+    result.stale := task_row.stale;
+    if found then
+        result.outcome := 'applied';
+        result.previous_status := move.from_status;
+        result.status := new_status;
+        result.status_date := move.status_date;
+        if not task_row.stale and (move.task_to_status <> task_row.status or move.adds_attempt) then
+            update jobmon.task t
+               set status = move.task_to_status,
+                   num_attempts = t.num_attempts + move.adds_attempt::integer,
+                   status_date = now()
+             where t.id = task_row.id
+            returning t.status, t.num_attempts into result.task_status, result.task_num_attempts;
+        end if;
+        return result;
+    end if;
+
+    -- Not applied: lock the task instance and say why.
+    select ti.status as from_status, ti.status_date, m.kind, m.refused_task_from, m.refused_task_to
+      into move
+      from jobmon.task_instance ti
+      left join jobmon.task_instance_move m
+        on m.from_status = ti.status and m.to_status = new_status
+       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
+     where ti.id = ti_id
+       for no key update of ti;
+    if move.kind is null then
+        perform jobmon.require_task_instance_status(new_status);
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, move.from_status, new_status
+            using errcode = 'JM001',
+                  detail = jobmon.describe_task_instance_transitions_from(move.from_status),
+                  hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
+    end if;
+    if move.kind = 'valid' then  -- a valid pair not applied: its cascade is refused
+        raise exception 'Cannot transition Task id: % from % to %', task_row.id, move.refused_task_from, move.refused_task_to
+            using errcode = 'JM002',
+                  detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
+                                  ti_id, move.from_status, new_status, move.refused_task_from,
+                                  coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
+                                              from jobmon.task_transition r
+                                             where r.from_status = move.refused_task_from and r.kind = 'cascade'),
+                                           'none')),
+                  hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
+    end if;
+    result.outcome := 'untimely';
+    result.previous_status := move.from_status;
+    result.status := move.from_status;
+    result.status_date := move.status_date;
+    return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION transition_task_instance(task_instance_id bigint, new_status text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) IS 'Moves a task instance to new_status (a one-character code) and cascades to its task, under row locks (task, then task instance), by the rules in jobmon.task_instance_move. Returns one row: outcome ''applied'' or ''untimely'' (ignored race), statuses before and after, stale = true when the task instance is an attempt its task has left behind (then the task is not touched). Raises JM001 invalid transition, JM002 invalid task move in the cascade, JM003 not found, 22004 NULL argument, 22023 unknown status. See docs/sql-api.md.';
+
+--
+-- Name: array; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon."array" (
+    id bigint NOT NULL,
+    workflow_id bigint NOT NULL,
+    name text
+);
+
+--
+-- Name: TABLE "array"; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon."array" IS 'A group of tasks submitted as one cluster array job (minimal).';
+
+--
+-- Name: array_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon."array" ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.array_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: deployment_role; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.deployment_role (
+    actor text NOT NULL,
+    role_name name NOT NULL,
+    CONSTRAINT deployment_role_actor_check CHECK ((actor = ANY (ARRAY['owner'::text, 'app'::text, 'readonly'::text, 'worker_node'::text, 'distributor'::text, 'swarm'::text])))
+);
+
+--
+-- Name: TABLE deployment_role; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.deployment_role IS 'The NOLOGIN group roles of this database, by actor: owner (owns the schema; the functions run with its rights), app (every public function, inserts parent rows, reads everything), readonly, and one role per actor that calls only its own functions. A deployment grants them to its login roles.';
+
+--
+-- Name: repeatable_sql; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.repeatable_sql (
+    file text NOT NULL,
+    sha256 text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE repeatable_sql; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.repeatable_sql IS 'Checksum of each sql/ file as last applied by the post-apply step; a file is re-applied only when it changed.';
+
+--
+-- Name: task; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task (
+    id bigint NOT NULL,
+    workflow_id bigint NOT NULL,
+    node_id bigint,
+    task_args_hash text,
+    array_id bigint,
+    name text,
+    command text,
+    task_resources_id bigint,
+    num_attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 1 NOT NULL,
+    resource_scales text,
+    fallback_queues text,
+    status text DEFAULT 'G'::text NOT NULL,
+    status_date timestamp with time zone DEFAULT now() NOT NULL,
+    current_attempt_from bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT task_max_attempts_check CHECK ((max_attempts >= 0)),
+    CONSTRAINT task_num_attempts_check CHECK ((num_attempts >= 0)),
+    CONSTRAINT task_status_code CHECK ((status = ANY (ARRAY['A'::text, 'D'::text, 'E'::text, 'F'::text, 'G'::text, 'I'::text, 'O'::text, 'Q'::text, 'R'::text])))
+);
+
+--
+-- Name: TABLE task; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task IS 'A task of a workflow. Its status follows the task state machine (jobmon.task_transition) and is moved by the cascade of jobmon.transition_task_instance().';
+
+--
+-- Name: COLUMN task.num_attempts; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task.num_attempts IS 'Attempts counted so far: one each time the task enters Q.';
+
+--
+-- Name: COLUMN task.max_attempts; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task.max_attempts IS 'When num_attempts >= max_attempts, an error of a task instance fails the task (F).';
+
+--
+-- Name: COLUMN task.status_date; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task.status_date IS 'When status last changed (or num_attempts).';
+
+--
+-- Name: COLUMN task.current_attempt_from; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task.current_attempt_from IS 'Task instances of this task with a smaller id are stale attempts: their moves never cascade to the task. Set when a new task instance is queued and when the task is reset for a resume.';
+
+--
+-- Name: task_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.task ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.task_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: task_instance; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_instance (
+    id bigint NOT NULL,
+    workflow_run_id bigint,
+    array_id bigint,
+    task_id bigint NOT NULL,
+    distributor_id character varying(20),
+    task_resources_id bigint,
+    array_batch_num integer,
+    array_step_id integer,
+    nodename character varying(150),
+    process_group_id integer,
+    usage_str character varying(250),
+    wallclock character varying(50),
+    maxrss character varying(50),
+    maxpss character varying(50),
+    cpu character varying(50),
+    io character varying(50),
+    stdout character varying(2048),
+    stderr character varying(2048),
+    stdout_log text,
+    stderr_log text,
+    status text DEFAULT 'Q'::text NOT NULL,
+    submitted_date timestamp with time zone,
+    status_date timestamp with time zone DEFAULT now() NOT NULL,
+    report_by_date timestamp with time zone,
+    CONSTRAINT task_instance_status_code CHECK ((status = ANY (ARRAY['D'::text, 'E'::text, 'F'::text, 'I'::text, 'K'::text, 'O'::text, 'Q'::text, 'R'::text, 'T'::text, 'U'::text, 'W'::text, 'X'::text, 'Z'::text])))
+);
+
+--
+-- Name: TABLE task_instance; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_instance IS 'One attempt to run a task. Starts in Q; only the jobmon functions create and move task instances.';
+
+--
+-- Name: COLUMN task_instance.status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_instance.status IS 'Current status (jobmon.task_instance_status).';
+
+--
+-- Name: COLUMN task_instance.status_date; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_instance.status_date IS 'When status last changed.';
+
+--
+-- Name: task_instance_error_log; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_instance_error_log (
+    id bigint NOT NULL,
+    task_instance_id bigint NOT NULL,
+    error_time timestamp with time zone DEFAULT now() NOT NULL,
+    description text
+);
+
+--
+-- Name: TABLE task_instance_error_log; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_instance_error_log IS 'One row per error report of a task instance.';
+
+--
+-- Name: task_instance_error_log_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.task_instance_error_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.task_instance_error_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: task_instance_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.task_instance ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.task_instance_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: task_instance_status; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_instance_status (
+    id text NOT NULL,
+    label text NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT task_instance_status_id_check CHECK ((id ~ '^[A-Z]$'::text))
+);
+
+--
+-- Name: TABLE task_instance_status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_instance_status IS 'The 13 task-instance statuses: one-character code, label and meaning.';
+
+--
+-- Name: task_instance_transition; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_instance_transition (
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    kind text NOT NULL,
+    reason text NOT NULL,
+    CONSTRAINT task_instance_transition_kind_check CHECK ((kind = ANY (ARRAY['valid'::text, 'untimely'::text])))
+);
+
+--
+-- Name: TABLE task_instance_transition; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_instance_transition IS 'Task-instance transition rules. kind = valid: the move is applied and cascades to the task. kind = untimely: a known race between the distributor, the worker node and the reconciler; the request is ignored and is not an error. Any pair not listed is invalid (SQLSTATE JM001).';
+
+--
+-- Name: COLUMN task_instance_transition.kind; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_instance_transition.kind IS '''valid'' (applied) or ''untimely'' (ignored: a late report that lost a race).';
+
+--
+-- Name: COLUMN task_instance_transition.reason; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_instance_transition.reason IS 'Why the pair exists, from the reference model.';
+
+--
+-- Name: task_resources; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_resources (
+    id bigint NOT NULL,
+    requested_resources text
+);
+
+--
+-- Name: TABLE task_resources; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_resources IS 'Resources requested for a task (minimal: the foreign keys need it).';
+
+--
+-- Name: task_resources_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.task_resources ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.task_resources_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: task_status; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_status (
+    id text NOT NULL,
+    label text NOT NULL,
+    description text NOT NULL,
+    CONSTRAINT task_status_id_check CHECK ((id ~ '^[A-Z]$'::text))
+);
+
+--
+-- Name: TABLE task_status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_status IS 'The 9 task statuses: one-character code, label and meaning.';
+
+--
+-- Name: task_transition; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.task_transition (
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    reason text NOT NULL,
+    kind text NOT NULL
+);
+
+--
+-- Name: TABLE task_transition; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.task_transition IS 'Valid task transitions. A move to the status the task already has does nothing; any other pair not listed is invalid (SQLSTATE JM002 during a task-instance cascade). Entering Q counts one attempt.';
+
+--
+-- Name: COLUMN task_transition.kind; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_transition.kind IS '''cascade'': a move asked for by a task-instance transition. Other kinds are moves of the operations named by them.';
+
+--
+-- Name: workflow; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.workflow (
+    id bigint NOT NULL,
+    name text
+);
+
+--
+-- Name: TABLE workflow; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.workflow IS 'A Jobmon workflow (minimal: the foreign keys need it).';
+
+--
+-- Name: workflow_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.workflow ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.workflow_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: workflow_run; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.workflow_run (
+    id bigint NOT NULL,
+    workflow_id bigint NOT NULL
+);
+
+--
+-- Name: TABLE workflow_run; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.workflow_run IS 'One run of a workflow (minimal: the foreign keys need it).';
+
+--
+-- Name: workflow_run_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.workflow_run ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.workflow_run_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: array array_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon."array"
+    ADD CONSTRAINT array_pkey PRIMARY KEY (id);
+
+--
+-- Name: deployment_role deployment_role_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.deployment_role
+    ADD CONSTRAINT deployment_role_pkey PRIMARY KEY (actor);
+
+--
+-- Name: deployment_role deployment_role_role_name_key; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.deployment_role
+    ADD CONSTRAINT deployment_role_role_name_key UNIQUE (role_name);
+
+--
+-- Name: repeatable_sql repeatable_sql_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.repeatable_sql
+    ADD CONSTRAINT repeatable_sql_pkey PRIMARY KEY (file);
+
+--
+-- Name: task_instance_error_log task_instance_error_log_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_error_log
+    ADD CONSTRAINT task_instance_error_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: task_instance_move task_instance_move_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_move
+    ADD CONSTRAINT task_instance_move_pkey PRIMARY KEY (from_status, to_status, task_status, attempts_left);
+
+--
+-- Name: task_instance task_instance_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance
+    ADD CONSTRAINT task_instance_pkey PRIMARY KEY (id);
+
+--
+-- Name: task_instance_status task_instance_status_label_key; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_status
+    ADD CONSTRAINT task_instance_status_label_key UNIQUE (label);
+
+--
+-- Name: task_instance_status task_instance_status_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_status
+    ADD CONSTRAINT task_instance_status_pkey PRIMARY KEY (id);
+
+--
+-- Name: task_instance_transition task_instance_transition_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_transition
+    ADD CONSTRAINT task_instance_transition_pkey PRIMARY KEY (from_status, to_status);
+
+--
+-- Name: task task_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task
+    ADD CONSTRAINT task_pkey PRIMARY KEY (id);
+
+--
+-- Name: task_resources task_resources_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_resources
+    ADD CONSTRAINT task_resources_pkey PRIMARY KEY (id);
+
+--
+-- Name: task_status task_status_label_key; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_status
+    ADD CONSTRAINT task_status_label_key UNIQUE (label);
+
+--
+-- Name: task_status task_status_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_status
+    ADD CONSTRAINT task_status_pkey PRIMARY KEY (id);
+
+--
+-- Name: task_transition task_transition_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_transition
+    ADD CONSTRAINT task_transition_pkey PRIMARY KEY (from_status, to_status, kind);
+
+--
+-- Name: workflow workflow_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.workflow
+    ADD CONSTRAINT workflow_pkey PRIMARY KEY (id);
+
+--
+-- Name: workflow_run workflow_run_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.workflow_run
+    ADD CONSTRAINT workflow_run_pkey PRIMARY KEY (id);
+
+--
+-- Name: ix_array_batch_index; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_array_batch_index ON jobmon.task_instance USING btree (array_id, array_batch_num, array_step_id);
+
+--
+-- Name: ix_status_status_date; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_status_status_date ON jobmon.task_instance USING btree (status, status_date);
+
+--
+-- Name: ix_task_instance_distributor_id; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_instance_distributor_id ON jobmon.task_instance USING btree (distributor_id);
+
+--
+-- Name: ix_task_instance_error_log_task_instance_id; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_instance_error_log_task_instance_id ON jobmon.task_instance_error_log USING btree (task_instance_id);
+
+--
+-- Name: ix_task_instance_task_id; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_instance_task_id ON jobmon.task_instance USING btree (task_id);
+
+--
+-- Name: ix_task_instance_task_resources_id; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_instance_task_resources_id ON jobmon.task_instance USING btree (task_resources_id);
+
+--
+-- Name: ix_task_workflow_id_status_date; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_workflow_id_status_date ON jobmon.task USING btree (workflow_id, status_date);
+
+--
+-- Name: task_instance_status refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER refresh_derived_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON jobmon.task_instance_status FOR EACH STATEMENT EXECUTE FUNCTION jobmon._refresh_derived_rules_trigger();
+
+--
+-- Name: task_instance_transition refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER refresh_derived_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON jobmon.task_instance_transition FOR EACH STATEMENT EXECUTE FUNCTION jobmon._refresh_derived_rules_trigger();
+
+--
+-- Name: task_status refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER refresh_derived_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON jobmon.task_status FOR EACH STATEMENT EXECUTE FUNCTION jobmon._refresh_derived_rules_trigger();
+
+--
+-- Name: task_transition refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER refresh_derived_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON jobmon.task_transition FOR EACH STATEMENT EXECUTE FUNCTION jobmon._refresh_derived_rules_trigger();
+
+--
+-- Name: task_instance task_instance_task_is_fixed; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER task_instance_task_is_fixed BEFORE UPDATE OF task_id ON jobmon.task_instance FOR EACH ROW EXECUTE FUNCTION jobmon._refuse_task_change();
+
+--
+-- Name: array array_workflow_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon."array"
+    ADD CONSTRAINT array_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES jobmon.workflow(id);
+
+--
+-- Name: task task_array_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task
+    ADD CONSTRAINT task_array_id_fkey FOREIGN KEY (array_id) REFERENCES jobmon."array"(id);
+
+--
+-- Name: task_instance task_instance_array_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance
+    ADD CONSTRAINT task_instance_array_id_fkey FOREIGN KEY (array_id) REFERENCES jobmon."array"(id);
+
+--
+-- Name: task_instance_error_log task_instance_error_log_task_instance_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_error_log
+    ADD CONSTRAINT task_instance_error_log_task_instance_id_fkey FOREIGN KEY (task_instance_id) REFERENCES jobmon.task_instance(id);
+
+--
+-- Name: task_instance task_instance_task_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance
+    ADD CONSTRAINT task_instance_task_id_fkey FOREIGN KEY (task_id) REFERENCES jobmon.task(id);
+
+--
+-- Name: task_instance task_instance_task_resources_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance
+    ADD CONSTRAINT task_instance_task_resources_id_fkey FOREIGN KEY (task_resources_id) REFERENCES jobmon.task_resources(id);
+
+--
+-- Name: task_instance_transition task_instance_transition_from_status_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_transition
+    ADD CONSTRAINT task_instance_transition_from_status_fkey FOREIGN KEY (from_status) REFERENCES jobmon.task_instance_status(id);
+
+--
+-- Name: task_instance_transition task_instance_transition_to_status_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance_transition
+    ADD CONSTRAINT task_instance_transition_to_status_fkey FOREIGN KEY (to_status) REFERENCES jobmon.task_instance_status(id);
+
+--
+-- Name: task_instance task_instance_workflow_run_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance
+    ADD CONSTRAINT task_instance_workflow_run_id_fkey FOREIGN KEY (workflow_run_id) REFERENCES jobmon.workflow_run(id);
+
+--
+-- Name: task task_task_resources_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task
+    ADD CONSTRAINT task_task_resources_id_fkey FOREIGN KEY (task_resources_id) REFERENCES jobmon.task_resources(id);
+
+--
+-- Name: task_transition task_transition_from_status_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_transition
+    ADD CONSTRAINT task_transition_from_status_fkey FOREIGN KEY (from_status) REFERENCES jobmon.task_status(id);
+
+--
+-- Name: task_transition task_transition_to_status_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_transition
+    ADD CONSTRAINT task_transition_to_status_fkey FOREIGN KEY (to_status) REFERENCES jobmon.task_status(id);
+
+--
+-- Name: task task_workflow_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task
+    ADD CONSTRAINT task_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES jobmon.workflow(id);
+
+--
+-- Name: workflow_run workflow_run_workflow_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.workflow_run
+    ADD CONSTRAINT workflow_run_workflow_id_fkey FOREIGN KEY (workflow_id) REFERENCES jobmon.workflow(id);
+
+--
+-- Name: SCHEMA jobmon; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA jobmon TO jobmon_app;
+GRANT USAGE ON SCHEMA jobmon TO jobmon_distributor;
+GRANT USAGE ON SCHEMA jobmon TO jobmon_readonly;
+GRANT USAGE ON SCHEMA jobmon TO jobmon_swarm;
+GRANT USAGE ON SCHEMA jobmon TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _privileges(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._privileges() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _refresh_derived_rules(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._refresh_derived_rules() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _refresh_derived_rules_trigger(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._refresh_derived_rules_trigger() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _refuse_task_change(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._refuse_task_change() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _secure_schema(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._secure_schema() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _status_check(lookup regclass); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._status_check(lookup regclass) FROM PUBLIC;
+
+--
+-- Name: TABLE task_instance_move; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_instance_move TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_instance_move TO jobmon_readonly;
+
+--
+-- Name: FUNCTION _task_instance_moves_from_rules(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._task_instance_moves_from_rules() FROM PUBLIC;
+
+--
+-- Name: FUNCTION describe_statuses(codes text[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.describe_statuses(codes text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION describe_task_instance_transitions_from(status text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_task_instance_status(status text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.require_task_instance_status(status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION transition_task_instance(task_instance_id bigint, new_status text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_distributor;
+GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_worker_node;
+
+--
+-- Name: TABLE "array"; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE jobmon."array" TO jobmon_app;
+GRANT SELECT ON TABLE jobmon."array" TO jobmon_readonly;
+
+--
+-- Name: TABLE deployment_role; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.deployment_role TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.deployment_role TO jobmon_readonly;
+
+--
+-- Name: TABLE repeatable_sql; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.repeatable_sql TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.repeatable_sql TO jobmon_readonly;
+
+--
+-- Name: TABLE task; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task TO jobmon_readonly;
+
+--
+-- Name: COLUMN task.workflow_id; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(workflow_id) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.node_id; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(node_id) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.task_args_hash; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(task_args_hash) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.array_id; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(array_id) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.name; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(name) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.command; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(command) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.task_resources_id; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(task_resources_id) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.max_attempts; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(max_attempts) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.resource_scales; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(resource_scales) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: COLUMN task.fallback_queues; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(fallback_queues) ON TABLE jobmon.task TO jobmon_app;
+
+--
+-- Name: TABLE task_instance; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_instance TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_instance TO jobmon_readonly;
+
+--
+-- Name: TABLE task_instance_error_log; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_instance_error_log TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_instance_error_log TO jobmon_readonly;
+
+--
+-- Name: TABLE task_instance_status; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_instance_status TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_instance_status TO jobmon_readonly;
+
+--
+-- Name: TABLE task_instance_transition; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_instance_transition TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_instance_transition TO jobmon_readonly;
+
+--
+-- Name: TABLE task_resources; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE jobmon.task_resources TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_resources TO jobmon_readonly;
+
+--
+-- Name: TABLE task_status; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_status TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_status TO jobmon_readonly;
+
+--
+-- Name: TABLE task_transition; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.task_transition TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.task_transition TO jobmon_readonly;
+
+--
+-- Name: TABLE workflow; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE jobmon.workflow TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.workflow TO jobmon_readonly;
+
+--
+-- Name: TABLE workflow_run; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE jobmon.workflow_run TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.workflow_run TO jobmon_readonly;
+
+--
+-- PostgreSQL database dump complete
+--

@@ -1,0 +1,54 @@
+"""jobmon_db.testing works for a downstream project: a throwaway project runs its own tests with it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from psycopg.conninfo import make_conninfo
+
+DOWNSTREAM_TEST = """
+from jobmon_db import transition_task_instance
+
+
+def _task_instance(conn):
+    return conn.execute(
+        "with wf as (insert into jobmon.workflow (name) values ('downstream') returning id),"
+        " t as (insert into jobmon.task (workflow_id, status, num_attempts, max_attempts)"
+        " select id, 'Q', 1, 2 from wf returning id)"
+        " insert into jobmon.task_instance (task_id) select id from t returning id"
+    ).fetchone()[0]
+
+
+def test_a_task_instance_moves(jobmon_db_conn):
+    assert transition_task_instance(jobmon_db_conn, _task_instance(jobmon_db_conn), "I").applied
+
+
+def test_each_test_gets_a_fresh_database(jobmon_db_conn, jobmon_db_dsn):
+    assert jobmon_db_conn.info.dbname in jobmon_db_dsn
+    assert jobmon_db_conn.execute("select count(*) from jobmon.task_instance").fetchone()[0] == 0
+"""
+
+
+def test_a_downstream_project_gets_migrated_databases_per_test(postgresql_server: Any, tmp_path):
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["jobmon_db.testing"]\n')
+    (tmp_path / "test_downstream.py").write_text(DOWNSTREAM_TEST)
+    server = postgresql_server
+    env = {
+        **os.environ,
+        "JOBMON_DB_TEST_DSN": make_conninfo(
+            host=server.host, port=server.port, user=server.user, password=server.password
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
