@@ -60,3 +60,35 @@ create type jobmon.worker_node_task_instance_wire as (
 );
 comment on type jobmon.worker_node_task_instance_wire is
     'A task instance as the worker node sees it, in the reference model''s order (to_wire_as_worker_node_task_instance); stdout and stderr are the keys of the task resources'' requested_resources (NULL when missing).';
+
+create type jobmon.log_running_result as (
+    task_instance_id bigint,
+    status           text,
+    workflow_run_id  bigint,
+    task_id          bigint,
+    name             text,
+    command          text,
+    workflow_id      bigint,
+    stdout           text,
+    stderr           text,
+    outcome          text,
+    previous_status  text
+);
+comment on type jobmon.log_running_result is
+    'Result of jobmon.log_running(): the worker-node wire form after the call, then outcome (''applied'' or ''unchanged'') and the status before the call. The worker runs the command only when status is R.';
+
+create type jobmon.call_site_result as (
+    task_instance_id bigint,
+    task_id          bigint,
+    outcome          text,
+    previous_status  text,
+    status           text,
+    task_status      text,
+    stale            boolean,
+    status_date      timestamptz,
+    report_by_date   timestamptz,
+    distributor_id   text,
+    error_log_id     bigint
+);
+comment on type jobmon.call_site_result is
+    'Result of the call-site functions (log_heartbeat, log_done, log_error, log_unknown_error, log_distributor_id, log_no_distributor_id): outcome (see docs/sql-api.md), the task instance''s status before and after, its task''s status after, stale = true for an attempt its task has left behind, the task instance''s dates and distributor id after the call, and the id of the error-log row the call added (NULL when none).';
