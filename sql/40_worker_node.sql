@@ -134,7 +134,7 @@ begin
             using errcode = '22004', hint = 'Pass an interval such as ''279 seconds''. Nothing was changed.';
     end if;
     if value < interval '0' then
-        raise exception '% must not be negative: %', argument, value
+        raise exception '% must not be negative', argument
             using errcode = '22023', hint = 'Nothing was changed.';
     end if;
 end;

@@ -121,9 +121,7 @@ CALLS: dict[str, tuple[str, Call]] = {
 }
 
 
-def check(
-    conn: psycopg.Connection[Any], call: str, status: str, expected: Expected, *, overdue: bool = True
-) -> None:
+def check(conn: psycopg.Connection[Any], call: str, status: str, expected: Expected, *, overdue: bool = True) -> None:
     """Make a task instance in `status`, make the call, and compare everything with `expected`."""
     function, make_call = CALLS[call]
     outcome, status_after, writes, error_rows = expected

@@ -74,7 +74,7 @@ def task_instance_row(conn: psycopg.Connection[Any], task_instance_id: int) -> d
     names = [d.name for d in cur.description or []]
     values = cur.fetchone()
     assert values is not None
-    row = dict(zip(names, values))
+    row = dict(zip(names, values, strict=True))
     count = conn.execute(
         "select count(*) from jobmon.task_instance_error_log where task_instance_id = %s", (task_instance_id,)
     ).fetchone()

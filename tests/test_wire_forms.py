@@ -43,7 +43,8 @@ def test_worker_node_wire_form_has_the_reference_columns_in_order(conn):
     ti, _, _ = _with_resources(conn, "{}")
     cur = conn.execute("select * from jobmon.worker_node_task_instance(task_instance_id => %s)", (ti,))
     assert [d.name for d in cur.description] == [
-        "task_instance_id", "status", "workflow_run_id", "task_id", "name", "command", "workflow_id", "stdout", "stderr",
+        "task_instance_id", "status", "workflow_run_id", "task_id", "name",
+        "command", "workflow_id", "stdout", "stderr",
     ]  # fmt: skip
 
 
