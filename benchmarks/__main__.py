@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import platform
 import sys
@@ -21,7 +22,7 @@ from tqdm import tqdm
 
 from jobmon_db.connection import resolve_dsn
 
-from . import report, runner, workload
+from . import call_sites, report, runner, workload
 
 SERVER_SETTINGS = (
     "fsync",
@@ -43,6 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hot-tasks", type=int, default=50, help="tasks in the set all clients share")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the multi-client runs")
     parser.add_argument("--rounds", type=int, default=3, help="times each run is repeated (median throughput)")
+    parser.add_argument("--call-site-calls", type=int, default=200, help="calls of each call-site pair (1 client)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="directory for results.json/png")
     args = parser.parse_args(argv)
     if min(args.tasks, args.hot_tasks, args.clients, args.rounds) < 1:
@@ -102,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     print(report.targets_text(report.targets(summaries)))
     print()
     print(report.ratios_text(summaries))
+    print()
+    pairs = call_sites.run(dsn, max(args.call_site_calls, 1))
+    (args.out / "call_sites.json").write_text(json.dumps(call_sites.as_json(pairs), indent=2))
+    print(call_sites.text(pairs))
     if charted:
         print(f"Wrote {args.out / 'results.json'} and {args.out / 'results.png'}", file=sys.stderr)
     else:

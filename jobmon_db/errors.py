@@ -6,6 +6,7 @@
 | JM003        | TaskInstanceNotFound            |
 | 22023        | UnknownStatus                   |
 | 22004        | InvalidArgument                 |
+| 22001        | InvalidArgument (text too long) |
 | 55P03, 57014 | TransitionTimeout (retryable)   |
 | 40P01, 40001 | RetryableError                  |
 
@@ -95,6 +96,7 @@ _BY_SQLSTATE: dict[str, type[JobmonDBError]] = {
     "JM003": TaskInstanceNotFound,
     "22023": UnknownStatus,
     "22004": InvalidArgument,
+    "22001": InvalidArgument,
     "55P03": TransitionTimeout,
     "57014": TransitionTimeout,
     "40P01": RetryableError,

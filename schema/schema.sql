@@ -17,6 +17,77 @@ CREATE SCHEMA jobmon;
 COMMENT ON SCHEMA jobmon IS 'jobmon-db: the Jobmon task and task-instance state machines. Call jobmon.transition_task_instance() to move a task instance; see docs/sql-api.md.';
 
 --
+-- Name: call_site_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.call_site_result AS (
+	task_instance_id bigint,
+	task_id bigint,
+	outcome text,
+	previous_status text,
+	status text,
+	task_status text,
+	stale boolean,
+	status_date timestamp with time zone,
+	report_by_date timestamp with time zone,
+	distributor_id text,
+	error_log_id bigint
+);
+
+--
+-- Name: TYPE call_site_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.call_site_result IS 'Result of the call-site functions (log_heartbeat, log_done, log_error, log_unknown_error, log_distributor_id, log_no_distributor_id): outcome (see docs/sql-api.md), the task instance''s status before and after, its task''s status after, stale = true for an attempt its task has left behind, the task instance''s dates and distributor id after the call, and the id of the error-log row the call added (NULL when none).';
+
+--
+-- Name: distributor_task_instance_wire; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.distributor_task_instance_wire AS (
+	task_instance_id bigint,
+	task_id bigint,
+	workflow_run_id bigint,
+	workflow_id bigint,
+	status text,
+	distributor_id text,
+	task_resources_id bigint,
+	array_id bigint,
+	array_batch_num integer,
+	array_step_id integer
+);
+
+--
+-- Name: TYPE distributor_task_instance_wire; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.distributor_task_instance_wire IS 'A task instance as the distributor sees it, in the reference model''s order (to_wire_as_distributor_task_instance).';
+
+--
+-- Name: log_running_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.log_running_result AS (
+	task_instance_id bigint,
+	status text,
+	workflow_run_id bigint,
+	task_id bigint,
+	name text,
+	command text,
+	workflow_id bigint,
+	stdout text,
+	stderr text,
+	outcome text,
+	previous_status text
+);
+
+--
+-- Name: TYPE log_running_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.log_running_result IS 'Result of jobmon.log_running(): the worker-node wire form after the call, then outcome (''applied'' or ''unchanged'') and the status before the call. The worker runs the command only when status is R.';
+
+--
 -- Name: task_instance_transition_result; Type: TYPE; Schema: jobmon; Owner: -
 --
 
@@ -38,6 +109,110 @@ CREATE TYPE jobmon.task_instance_transition_result AS (
 --
 
 COMMENT ON TYPE jobmon.task_instance_transition_result IS 'Result of a task-instance move: outcome is ''applied'' or ''untimely''; statuses are the codes before and after (equal when untimely); status_date is the task instance''s; stale is true when the task instance is an attempt its task has left behind, so the move did not cascade to the task.';
+
+--
+-- Name: worker_node_task_instance_wire; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.worker_node_task_instance_wire AS (
+	task_instance_id bigint,
+	status text,
+	workflow_run_id bigint,
+	task_id bigint,
+	name text,
+	command text,
+	workflow_id bigint,
+	stdout text,
+	stderr text
+);
+
+--
+-- Name: TYPE worker_node_task_instance_wire; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.worker_node_task_instance_wire IS 'A task instance as the worker node sees it, in the reference model''s order (to_wire_as_worker_node_task_instance); stdout and stderr are the keys of the task resources'' requested_resources (NULL when missing).';
+
+--
+-- Name: _add_error_log(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    insert into jobmon.task_instance_error_log (task_instance_id, description)
+    values (task_instance_id, description)
+    returning id;
+$$;
+
+--
+-- Name: FUNCTION _add_error_log(task_instance_id bigint, description text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) IS 'Internal. Adds one jobmon.task_instance_error_log row for an applied error move; returns its id.';
+
+--
+-- Name: _call_site_result(bigint, text, text, boolean, bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) RETURNS jobmon.call_site_result
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
+           ti.status_date, ti.report_by_date, ti.distributor_id::text, error_log_id
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+     where ti.id = task_instance_id;
+$$;
+
+--
+-- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) IS 'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
+
+--
+-- Name: _lock_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id constant bigint := _lock_task_instance.task_instance_id;
+    task_row record;
+begin
+    if ti_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed.';
+    end if;
+    select t.id, t.status, t.current_attempt_from
+      into task_row
+      from jobmon.task t
+     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
+       for no key update;
+    if not found then
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003', hint = 'Nothing was changed.';
+    end if;
+    select ti.status, ti.report_by_date, ti.distributor_id::text
+      into _lock_task_instance.status, _lock_task_instance.report_by_date, _lock_task_instance.distributor_id
+      from jobmon.task_instance ti
+     where ti.id = ti_id
+       for no key update;
+    _lock_task_instance.task_id := task_row.id;
+    _lock_task_instance.task_status := task_row.status;
+    _lock_task_instance.stale := ti_id < task_row.current_attempt_from;
+end;
+$$;
+
+--
+-- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) IS 'Internal. Locks the task, then the task instance (FOR NO KEY UPDATE), and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 --
 -- Name: _move_task_instances(bigint[], text, text[], text[], timestamp with time zone, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -271,6 +446,76 @@ $$;
 COMMENT ON FUNCTION jobmon._refuse_task_change() IS 'Internal. Trigger: a task instance never changes task (the lock order relies on it).';
 
 --
+-- Name: _require_description(text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_description(description text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if description is null then
+        raise exception 'description must not be NULL'
+            using errcode = '22004', hint = 'Pass the error message ('''' when there is none). Nothing was changed.';
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_description(description text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_description(description text) IS 'Internal. Raises 22004 when an error report''s description is NULL.';
+
+--
+-- Name: _require_interval(text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_interval(argument text, value interval) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if value is null then
+        raise exception '% must not be NULL', argument
+            using errcode = '22004', hint = 'Pass an interval such as ''279 seconds''. Nothing was changed.';
+    end if;
+    if value < interval '0' then
+        raise exception '% must not be negative', argument
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_interval(argument text, value interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_interval(argument text, value interval) IS 'Internal. Raises 22004 for a NULL interval argument, 22023 for a negative one.';
+
+--
+-- Name: _require_length(text, text, integer); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_length(argument text, value text, max_length integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if length(value) > max_length then
+        raise exception '% is too long: % characters, at most % are stored', argument, length(value), max_length
+            using errcode = '22001', hint = 'Nothing was changed.';
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_length(argument text, value text, max_length integer); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_length(argument text, value text, max_length integer) IS 'Internal. Raises 22001 (naming the argument, not echoing it) when value is longer than max_length characters.';
+
+--
 -- Name: _secure_schema(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -476,6 +721,53 @@ $$;
 COMMENT ON FUNCTION jobmon._task_instance_moves_from_rules() IS 'Internal. The rows jobmon.task_instance_move must hold, derived from the rule tables and the cascade.';
 
 --
+-- Name: _write_usage(bigint, boolean, text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if check_only then
+        -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
+        perform jobmon._require_length('nodename', nodename, 150),
+                jobmon._require_length('stdout', stdout, 2048),
+                jobmon._require_length('stderr', stderr, 2048),
+                jobmon._require_length('wallclock', wallclock, 50),
+                jobmon._require_length('maxrss', maxrss, 50),
+                jobmon._require_length('maxpss', maxpss, 50),
+                jobmon._require_length('cpu', cpu, 50),
+                jobmon._require_length('io', io, 50),
+                jobmon._require_length('usage_str', usage_str, 250);
+        return;
+    end if;
+    update jobmon.task_instance ti
+       set nodename = coalesce(_write_usage.nodename, ti.nodename),
+           stdout = coalesce(_write_usage.stdout, ti.stdout),
+           stderr = coalesce(_write_usage.stderr, ti.stderr),
+           stdout_log = coalesce(_write_usage.stdout_log, ti.stdout_log),
+           stderr_log = coalesce(_write_usage.stderr_log, ti.stderr_log),
+           wallclock = coalesce(_write_usage.wallclock, ti.wallclock),
+           maxrss = coalesce(_write_usage.maxrss, ti.maxrss),
+           maxpss = coalesce(_write_usage.maxpss, ti.maxpss),
+           cpu = coalesce(_write_usage.cpu, ti.cpu),
+           io = coalesce(_write_usage.io, ti.io),
+           usage_str = coalesce(_write_usage.usage_str, ti.usage_str)
+     where ti.id = _write_usage.task_instance_id
+       and num_nonnulls(_write_usage.nodename, _write_usage.stdout, _write_usage.stderr, _write_usage.stdout_log,
+                        _write_usage.stderr_log, _write_usage.wallclock, _write_usage.maxrss, _write_usage.maxpss,
+                        _write_usage.cpu, _write_usage.io, _write_usage.usage_str) > 0;
+end;
+$$;
+
+--
+-- Name: FUNCTION _write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. check_only: raises 22001 when a usage argument is longer than its column. Else writes the non-NULL usage arguments (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str) to a locked task instance.';
+
+--
 -- Name: describe_statuses(text[]); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -517,6 +809,313 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) IS 'Lists the valid and untimely task-instance transitions from a status (the DETAIL of a JM001 error).';
+
+--
+-- Name: distributor_task_instances(bigint[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) RETURNS SETOF jobmon.distributor_task_instance_wire
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was read.';
+    end if;
+    return query
+        select ti.id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status, ti.distributor_id::text,
+               ti.task_resources_id, ti.array_id, ti.array_batch_num, ti.array_step_id
+          from jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = any (task_instance_ids)
+         order by ti.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION distributor_task_instances(task_instance_ids bigint[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) IS 'The distributor wire form of each existing task instance of the array, in the reference model''s column order (task_instance_id, task_id, workflow_run_id, workflow_id, status, distributor_id, task_resources_id, array_id, array_batch_num, array_step_id), ascending id; unknown ids are skipped. Locks nothing. Raises 22004 for a NULL array.';
+
+--
+-- Name: log_distributor_id(bigint, text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_distributor_id.task_instance_id;
+    locked  record;
+    outcome text := 'ignored';
+begin
+    if distributor_id is null then
+        raise exception 'distributor_id must not be NULL'
+            using errcode = '22004', hint = 'Submission failed? Call jobmon.log_no_distributor_id(). Nothing was changed.';
+    end if;
+    perform jobmon._require_length('distributor_id', distributor_id, 20),
+            jobmon._require_interval('next_report_increment', next_report_increment);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status in ('I', 'Q') then
+        outcome := (jobmon.transition_task_instance(ti_id, 'O')).outcome;  -- Q raises JM001
+        if outcome = 'applied' then
+            update jobmon.task_instance ti
+               set distributor_id = log_distributor_id.distributor_id,
+                   submitted_date = now(),
+                   report_by_date = now() + next_report_increment
+             where ti.id = ti_id;
+        end if;
+    elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
+        if locked.distributor_id is null then
+            update jobmon.task_instance ti
+               set distributor_id = log_distributor_id.distributor_id
+             where ti.id = ti_id;
+            outcome := 'id_recorded';
+        elsif locked.distributor_id = distributor_id then
+            outcome := 'unchanged';
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+end;
+$$;
+
+--
+-- Name: FUNCTION log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) IS 'The distributor''s job id for a task instance: from I, launches it (I -> O) and writes distributor_id, submitted_date and report_by_date (outcome ''applied''); a task instance already launched or moved on (O, R, T, X, K) keeps its status and gets the id only if it has none (''id_recorded''; same id: ''unchanged''); a finished one is left alone (''ignored''). Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001 (from Q), JM002. See docs/sql-api.md.';
+
+--
+-- Name: log_done(bigint, text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_done(task_instance_id bigint, nodename text DEFAULT NULL::text, stdout text DEFAULT NULL::text, stderr text DEFAULT NULL::text, stdout_log text DEFAULT NULL::text, stderr_log text DEFAULT NULL::text, wallclock text DEFAULT NULL::text, maxrss text DEFAULT NULL::text, maxpss text DEFAULT NULL::text, cpu text DEFAULT NULL::text, io text DEFAULT NULL::text, usage_str text DEFAULT NULL::text) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_done.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+begin
+    perform jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
+                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> 'D' then
+        outcome := (jobmon.transition_task_instance(ti_id, 'D')).outcome;
+        if outcome = 'applied' then
+            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
+                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+end;
+$$;
+
+--
+-- Name: FUNCTION log_done(task_instance_id bigint, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_done(task_instance_id bigint, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'The worker node''s job finished: moves the task instance to D and, when applied, writes every usage argument that is not NULL (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str). Already D: outcome ''unchanged''; untimely (U -> D): nothing written. Locks task, then task instance. Raises 22004, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+
+--
+-- Name: log_error(bigint, text, text, text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text DEFAULT NULL::text, stdout text DEFAULT NULL::text, stderr text DEFAULT NULL::text, stdout_log text DEFAULT NULL::text, stderr_log text DEFAULT NULL::text, wallclock text DEFAULT NULL::text, maxrss text DEFAULT NULL::text, maxpss text DEFAULT NULL::text, cpu text DEFAULT NULL::text, io text DEFAULT NULL::text, usage_str text DEFAULT NULL::text) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_error.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+    log_id  bigint;
+begin
+    if error_state is null then
+        raise exception 'error_state must not be NULL'
+            using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
+    end if;
+    if error_state not in ('E', 'Z', 'U', 'F') then
+        raise exception 'Unknown error_state: %', quote_literal(left(error_state, 200))
+            using errcode = '22023',
+                  detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
+                  hint = 'Nothing was changed.';
+    end if;
+    perform jobmon._require_description(description),
+            jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
+                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> error_state then
+        if locked.status = 'T' and not exists (select 1 from jobmon.task_instance_transition r
+                                                where r.from_status = 'T' and r.to_status = error_state) then
+            perform jobmon.transition_task_instance(ti_id, 'R');
+        end if;
+        outcome := (jobmon.transition_task_instance(ti_id, error_state)).outcome;
+        if outcome = 'applied' then
+            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
+                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
+            log_id := jobmon._add_error_log(ti_id, description);
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'An error report (worker node or reconciler): moves the task instance to error_state (E, Z, U or F; from T through R when the rules require it) and, when applied, writes the non-NULL usage arguments and adds exactly one task_instance_error_log row. Already in error_state: outcome ''unchanged'', nothing written; untimely: nothing written. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+
+--
+-- Name: log_heartbeat(bigint, interval); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_heartbeat.task_instance_id;
+    locked  record;
+    outcome text := 'ignored';
+begin
+    perform jobmon._require_interval('next_report_increment', next_report_increment);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
+        if locked.status = 'T' then
+            perform jobmon.transition_task_instance(ti_id, 'R');
+        end if;
+        update jobmon.task_instance ti
+           set report_by_date = now() + next_report_increment
+         where ti.id = ti_id;
+        outcome := 'applied';
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+end;
+$$;
+
+--
+-- Name: FUNCTION log_heartbeat(task_instance_id bigint, next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) IS 'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = now() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
+
+--
+-- Name: log_no_distributor_id(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_no_distributor_id.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+    log_id  bigint;
+begin
+    perform jobmon._require_description(description);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> 'W' then
+        outcome := (jobmon.transition_task_instance(ti_id, 'W')).outcome;
+        if outcome = 'applied' then
+            log_id := jobmon._add_error_log(ti_id, description);
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION log_no_distributor_id(task_instance_id bigint, description text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) IS 'Submission failed: moves the task instance I -> W and adds one task_instance_error_log row. Already W: outcome ''unchanged'', nothing written. Locks task, then task instance. Raises 22004, JM003, JM001, JM002. See docs/sql-api.md.';
+
+--
+-- Name: log_running(bigint, text, integer, interval, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text DEFAULT NULL::text) RETURNS jobmon.log_running_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_running.task_instance_id;
+    locked  record;
+    target  text;
+    outcome text := 'unchanged';
+    wire    jobmon.worker_node_task_instance_wire;
+begin
+    perform jobmon._require_interval('next_report_increment', next_report_increment),
+            jobmon._require_length('nodename', nodename, 150),
+            jobmon._require_length('distributor_id', distributor_id, 20);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> 'R' then
+        target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
+        outcome := (jobmon.transition_task_instance(ti_id, target)).outcome;
+        if outcome = 'applied' and target = 'R' then
+            update jobmon.task_instance ti
+               set nodename = coalesce(log_running.nodename, ti.nodename),
+                   process_group_id = coalesce(log_running.process_group_id, ti.process_group_id),
+                   distributor_id = coalesce(log_running.distributor_id, ti.distributor_id),
+                   report_by_date = now() + next_report_increment
+             where ti.id = ti_id;
+        end if;
+    end if;
+    wire := jobmon.worker_node_task_instance(ti_id);
+    return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
+            wire.workflow_id, wire.stdout, wire.stderr, outcome, locked.status)::jobmon.log_running_result;
+end;
+$$;
+
+--
+-- Name: FUNCTION log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text) IS 'The worker node''s job started: moves the task instance to R (O/I/T -> R; K -> F and X -> E instead) and, when moved to R, writes nodename, process_group_id, distributor_id (when given) and report_by_date = now() + next_report_increment. A repeat (already R) changes nothing (outcome ''unchanged''). Returns the worker-node wire form, outcome and previous_status. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+
+--
+-- Name: log_unknown_error(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := log_unknown_error.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+    log_id  bigint;
+begin
+    perform jobmon._require_description(description);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status = 'U' then
+        null;  -- a repeat
+    elsif locked.report_by_date > now() then
+        outcome := 'not_overdue';
+    else
+        outcome := (jobmon.transition_task_instance(ti_id, 'U')).outcome;
+        if outcome = 'applied' then
+            log_id := jobmon._add_error_log(ti_id, description);
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION log_unknown_error(task_instance_id bigint, description text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) IS 'The reconciler''s unknown-error verdict: moves the task instance to U and adds one task_instance_error_log row, only while its report_by_date is still in the past (else outcome ''not_overdue'', nothing written). Already U: ''unchanged''; untimely: nothing written. Locks task, then task instance. Raises 22004, JM003, JM001, JM002. See docs/sql-api.md.';
 
 --
 -- Name: require_task_instance_status(text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -692,6 +1291,45 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) IS 'Moves a task instance to new_status (a one-character code) and cascades to its task, under row locks (task, then task instance), by the rules in jobmon.task_instance_move. Returns one row: outcome ''applied'' or ''untimely'' (ignored race), statuses before and after, stale = true when the task instance is an attempt its task has left behind (then the task is not touched). Raises JM001 invalid transition, JM002 invalid task move in the cascade, JM003 not found, 22004 NULL argument, 22023 unknown status. See docs/sql-api.md.';
+
+--
+-- Name: worker_node_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) RETURNS jobmon.worker_node_task_instance_wire
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id  constant bigint := worker_node_task_instance.task_instance_id;
+    result jobmon.worker_node_task_instance_wire;
+begin
+    if ti_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004',
+                  hint = 'Nothing was read.';
+    end if;
+    select ti.id, ti.status, ti.workflow_run_id, t.id, t.name, t.command, t.workflow_id,
+           r.requested_resources ->> 'stdout', r.requested_resources ->> 'stderr'
+      into result
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+      left join jobmon.task_resources r on r.id = ti.task_resources_id
+     where ti.id = ti_id;
+    if not found then
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003',
+                  hint = 'Nothing was read.';
+    end if;
+    return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION worker_node_task_instance(task_instance_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) IS 'The worker-node wire form of a task instance, in the reference model''s column order (task_instance_id, status, workflow_run_id, task_id, name, command, workflow_id, stdout, stderr); stdout/stderr come from the task resources'' requested_resources, NULL when missing. Locks nothing. Raises 22004 NULL id, JM003 not found.';
 
 --
 -- Name: array; Type: TABLE; Schema: jobmon; Owner: -
@@ -968,7 +1606,7 @@ COMMENT ON COLUMN jobmon.task_instance_transition.reason IS 'Why the pair exists
 
 CREATE TABLE jobmon.task_resources (
     id bigint NOT NULL,
-    requested_resources text
+    requested_resources jsonb
 );
 
 --
@@ -976,6 +1614,12 @@ CREATE TABLE jobmon.task_resources (
 --
 
 COMMENT ON TABLE jobmon.task_resources IS 'Resources requested for a task (minimal: the foreign keys need it).';
+
+--
+-- Name: COLUMN task_resources.requested_resources; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_resources.requested_resources IS 'Resources requested for the task, as a JSON object (for example {"stdout": "/logs/out", "stderr": "/logs/err", "memory": "2G"}); malformed JSON is refused on write.';
 
 --
 -- Name: task_resources_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
@@ -1386,6 +2030,24 @@ GRANT USAGE ON SCHEMA jobmon TO jobmon_swarm;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_worker_node;
 
 --
+-- Name: FUNCTION _add_error_log(task_instance_id bigint, description text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -1416,6 +2078,24 @@ REVOKE ALL ON FUNCTION jobmon._refresh_derived_rules_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._refuse_task_change() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _require_description(description text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_description(description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _require_interval(argument text, value interval); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_interval(argument text, value interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _require_length(argument text, value text, max_length integer); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_length(argument text, value text, max_length integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _secure_schema(); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -1441,6 +2121,12 @@ GRANT SELECT ON TABLE jobmon.task_instance_move TO jobmon_readonly;
 REVOKE ALL ON FUNCTION jobmon._task_instance_moves_from_rules() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION describe_statuses(codes text[]); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -1451,6 +2137,72 @@ REVOKE ALL ON FUNCTION jobmon.describe_statuses(codes text[]) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION distributor_task_instances(task_instance_ids bigint[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_distributor;
+GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_readonly;
+
+--
+-- Name: FUNCTION log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) TO jobmon_distributor;
+
+--
+-- Name: FUNCTION log_done(task_instance_id bigint, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_done(task_instance_id bigint, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_done(task_instance_id bigint, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_done(task_instance_id bigint, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) TO jobmon_distributor;
+GRANT ALL ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION log_heartbeat(task_instance_id bigint, next_report_increment interval); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION log_no_distributor_id(task_instance_id bigint, description text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) TO jobmon_distributor;
+
+--
+-- Name: FUNCTION log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text) TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION log_unknown_error(task_instance_id bigint, description text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) TO jobmon_distributor;
 
 --
 -- Name: FUNCTION require_task_instance_status(status text); Type: ACL; Schema: jobmon; Owner: -
@@ -1472,6 +2224,15 @@ REVOKE ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, 
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_app;
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_distributor;
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION worker_node_task_instance(task_instance_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) TO jobmon_readonly;
+GRANT ALL ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) TO jobmon_worker_node;
 
 --
 -- Name: TABLE "array"; Type: ACL; Schema: jobmon; Owner: -
