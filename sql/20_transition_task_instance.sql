@@ -54,6 +54,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.function = 'transition_task_instance'
 as $$
 declare
     ti_id       constant bigint := transition_task_instance.task_instance_id;
