@@ -77,16 +77,16 @@ def read_machine(conn: psycopg.Connection[Any], name: str, counts: bool = False)
     if counts:
         taken = {(f or START, t): n for f, t, n in conn.execute(_COUNTS_SQL, (model,)).fetchall()}
     edges = [Edge(START, initial, "initial", taken.get((START, initial)) if counts else None)]
-    edges += [
-        Edge(f, t, k, taken.get((f, t), 0) if counts else None) for f, t, k in conn.execute(edges_sql).fetchall()
-    ]
+    edges += [Edge(f, t, k, taken.get((f, t), 0) if counts else None) for f, t, k in conn.execute(edges_sql).fetchall()]
     # Moves the history holds that no rule allows (written around the functions).
     drawn = {(e.from_status, e.to_status) for e in edges}
     edges += [Edge(f, t, OFF_RULES, n) for (f, t), n in sorted(taken.items()) if (f, t) not in drawn]
     return Machine(name, title, statuses, initial, edges)
 
 
-def read_machines(conn: psycopg.Connection[Any], names: Iterable[str] = MACHINES, counts: bool = False) -> list[Machine]:
+def read_machines(
+    conn: psycopg.Connection[Any], names: Iterable[str] = MACHINES, counts: bool = False
+) -> list[Machine]:
     return [read_machine(conn, name, counts) for name in names]
 
 
@@ -176,7 +176,9 @@ def render(dot_text: str, image_format: str) -> bytes:
     return finished.stdout
 
 
-def draw(conn: psycopg.Connection[Any], output_format: str, names: Iterable[str] = MACHINES, counts: bool = False) -> bytes:
+def draw(
+    conn: psycopg.Connection[Any], output_format: str, names: Iterable[str] = MACHINES, counts: bool = False
+) -> bytes:
     """The machines in one of FORMATS: Mermaid (one chart per machine, titled by a comment when several), DOT,
     SVG or PNG."""
     machines = read_machines(conn, names, counts)

@@ -51,9 +51,7 @@ def task_instance_history(conn: psycopg.Connection[Any], task_instance_id: int) 
         return cur.execute(HISTORY_SQL, (task_instance_id,)).fetchall()
 
 
-async def task_instance_history_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int
-) -> list[HistoryEntry]:
+async def task_instance_history_async(conn: psycopg.AsyncConnection[Any], task_instance_id: int) -> list[HistoryEntry]:
     """The async twin of task_instance_history()."""
     with _jobmon_errors():
         async with conn.cursor(row_factory=class_row(HistoryEntry)) as cur:
