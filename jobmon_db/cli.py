@@ -25,9 +25,9 @@ from typing import Any
 
 import psycopg
 
+from . import graph
 from . import migrate as migrations
 from .connection import DSN_ENV_VAR, resolve_dsn
-from . import graph
 from .errors import JobmonDBError
 from .history import HistoryEntry, history_enabled, set_history, task_instance_history
 from .inspect import TaskInstanceView, show_task_instance
