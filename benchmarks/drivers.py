@@ -78,4 +78,4 @@ class Floor(_Autocommit):
         return "applied"
 
 
-DRIVERS = {"fn": FnWrapper, "fn_prepared": FnPrepared, "app": App, "floor": Floor}
+DRIVERS = {"fn": FnWrapper, "fn_history": FnWrapper, "fn_prepared": FnPrepared, "app": App, "floor": Floor}

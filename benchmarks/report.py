@@ -96,6 +96,14 @@ def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
     return table
 
 
+def history_cost(summaries: list[Summary]) -> dict[str, float]:
+    """Per scenario: time per transition with the history recorded over without (fn vs fn_history)."""
+    return {
+        scenario: _find(summaries, "fn", scenario).throughput / _find(summaries, "fn_history", scenario).throughput
+        for scenario in dict.fromkeys(s.scenario for s in summaries)
+    }
+
+
 def targets(summaries: list[Summary]) -> list[Target]:
     """The issue's targets, checked for both ways of calling the function."""
     by_scenario = ratios(summaries)
@@ -158,6 +166,8 @@ def ratios_text(summaries: list[Summary]) -> str:
             f"{fn}/app {v['fn/app speed-up']:.2f}x, {fn}/floor {v['fn/floor cost']:.2f}x" for fn, v in variants.items()
         )
         lines.append(f"  {scenario}: {cells}")
+    lines.append("History (fn_history/fn: cost per transition with the transition history recorded, 1.0 is free):")
+    lines += [f"  {scenario}: {cost:.2f}x" for scenario, cost in history_cost(summaries).items()]
     return "\n".join(lines)
 
 
@@ -167,6 +177,7 @@ def write_json(path: Path, summaries: list[Summary], results: list[RunResult], m
         **meta,
         "summary": [s.__dict__ for s in summaries],
         "ratios": ratios(summaries),
+        "history_cost": history_cost(summaries),
         "targets": [c.__dict__ for c in checks],
         "runs": [
             {k: v for k, v in r.__dict__.items() if k != "latencies"} | {"throughput": r.throughput} for r in results

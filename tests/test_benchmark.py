@@ -18,7 +18,7 @@ for module in ("sqlalchemy", "tqdm", "matplotlib"):
 from benchmarks.workload import drop_database  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-IMPLEMENTATIONS = {"fn", "fn_prepared", "app", "floor"}
+IMPLEMENTATIONS = {"fn", "fn_history", "fn_prepared", "app", "floor"}
 SCENARIOS = {"1 client", "2 clients", "2 clients, shared set"}
 
 
@@ -68,7 +68,7 @@ def test_own_task_instances_end_as_the_workload_says(results):
 
 def test_the_state_machine_answers_the_shared_set_without_errors(results):
     for summary in results["summary"]:
-        if summary["implementation"] in ("fn", "fn_prepared"):
+        if summary["implementation"] in ("fn", "fn_history", "fn_prepared"):
             assert summary["errors"] == {}
         if summary["scenario"] == "2 clients, shared set" and summary["implementation"] != "floor":
             assert summary["answers"]["applied"] == 4 * 4 + 2 * 4  # every life applied exactly once
@@ -80,3 +80,4 @@ def test_prints_the_table_targets_and_ratios_last(results):
     assert "Targets:" in printed and ("PASS" in printed or "FAIL" in printed)
     assert printed.index("Targets:") < printed.index("Ratios")
     assert {t["description"].split()[0].rstrip(",") for t in results["targets"]} == {"fn", "fn_prepared"}
+    assert "History (fn_history/fn" in printed and set(results["history_cost"]) == SCENARIOS
