@@ -224,3 +224,22 @@ def test_cli_history_text_json_and_switch(conn, db_dsn, capsys):
     assert main(["--dsn", db_dsn, "history"]) == 2
     assert main(["--dsn", db_dsn, "history", "999999"]) == 1
     assert "TaskInstance id: 999999 not found" in capsys.readouterr().err
+
+
+def test_the_async_twins_read_and_switch_the_same(conn, db_dsn):
+    import asyncio
+
+    from jobmon_db.history import history_enabled_async, set_history_async, task_instance_history_async
+
+    ti, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    transition_task_instance(conn, ti, "I")
+
+    async def run() -> tuple[int, bool, bool]:
+        async with await psycopg.AsyncConnection.connect(db_dsn, autocommit=True) as aconn:
+            entries = await task_instance_history_async(aconn, ti)
+            off = await set_history_async(aconn, False)
+            state = await history_enabled_async(aconn)
+            await set_history_async(aconn, True)
+            return len(entries), off, state
+
+    assert asyncio.run(run()) == (3, False, False)
