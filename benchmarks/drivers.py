@@ -98,4 +98,11 @@ class Floor(_Autocommit):
         return "applied"
 
 
-DRIVERS = {"fn": FnWrapper, "fn_prepared": FnPrepared, "app": App, "cascade_floor": CascadeFloor, "floor": Floor}
+DRIVERS = {
+    "fn": FnWrapper,
+    "fn_history": FnWrapper,
+    "fn_prepared": FnPrepared,
+    "app": App,
+    "cascade_floor": CascadeFloor,
+    "floor": Floor,
+}

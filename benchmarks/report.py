@@ -101,6 +101,14 @@ def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
     return table
 
 
+def history_cost(summaries: list[Summary]) -> dict[str, float]:
+    """Per scenario: time per transition with the history recorded over without (fn vs fn_history)."""
+    return {
+        scenario: _find(summaries, "fn", scenario).throughput / _find(summaries, "fn_history", scenario).throughput
+        for scenario in dict.fromkeys(s.scenario for s in summaries)
+    }
+
+
 def targets(summaries: list[Summary]) -> list[Target]:
     """The issue's targets, checked for both ways of calling the function."""
     by_scenario = ratios(summaries)
@@ -180,6 +188,8 @@ def ratios_text(summaries: list[Summary]) -> str:
         )
         floors = variants["cascade_floor"]["cascade_floor/floor cost"]
         lines.append(f"  {scenario}: {cells}; cascade_floor/floor {floors:.2f}x")
+    lines.append("History (fn_history/fn: cost per transition with the transition history recorded, 1.0 is free):")
+    lines += [f"  {scenario}: {cost:.2f}x" for scenario, cost in history_cost(summaries).items()]
     return "\n".join(lines)
 
 
@@ -189,6 +199,7 @@ def write_json(path: Path, summaries: list[Summary], results: list[RunResult], m
         **meta,
         "summary": [s.__dict__ for s in summaries],
         "ratios": ratios(summaries),
+        "history_cost": history_cost(summaries),
         "targets": [c.__dict__ for c in checks],
         "runs": [
             {k: v for k, v in r.__dict__.items() if k != "latencies"} | {"throughput": r.throughput} for r in results

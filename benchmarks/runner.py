@@ -20,10 +20,14 @@ from typing import Any
 import psycopg
 from tqdm import tqdm
 
+from jobmon_db.history import set_history
+
 from . import workload
 from .drivers import DRIVERS
 
-IMPLEMENTATIONS = ("fn", "fn_prepared", "app", "cascade_floor", "floor")
+IMPLEMENTATIONS = ("fn", "fn_history", "fn_prepared", "app", "cascade_floor", "floor")
+# Only fn_history runs with the transition history recorded; every other run has it off.
+HISTORY_ON = ("fn_history",)
 ANSWERS = ("applied", "untimely", "rejected")
 WAIT_SECONDS = 600  # give up on a client that hangs this long
 PROGRESS_EVERY = 25  # requests between two updates of the shared progress counter
@@ -106,6 +110,7 @@ def run_one(
     dsn: str, implementation: str, scenario: Scenario, sizes: Sizes, round_no: int, progress: tqdm
 ) -> RunResult:
     with psycopg.connect(dsn, autocommit=True) as conn:
+        set_history(conn, implementation in HISTORY_ON)
         tasks, plans = _plan(conn, scenario, sizes)
         workload.settle(conn)
         multixact_before = workload.next_multixact_id(conn)

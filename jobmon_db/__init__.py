@@ -21,6 +21,7 @@ from .errors import (
     TransitionTimeout,
     UnknownStatus,
 )
+from .history import HistoryEntry, set_history, task_instance_history, task_instance_history_async
 from .statuses import TaskInstanceStatus, TaskStatus
 from .transitions import TransitionResult, transition_task_instance, transition_task_instance_async
 from .wire import (
@@ -50,11 +51,15 @@ __all__ = [
     "JobmonDBError",
     "RetryableError",
     "TaskInstanceNotFound",
+    "HistoryEntry",
     "TaskInstanceStatus",
     "TaskStatus",
     "TransitionResult",
     "TransitionTimeout",
     "UnknownStatus",
+    "set_history",
+    "task_instance_history",
+    "task_instance_history_async",
     "transition_task_instance",
     "transition_task_instance_async",
     "CallSiteResult",

@@ -4,6 +4,8 @@
                           | rollback [--all | --count N] [--yes] [--lock-timeout T]
                           | transition TASK_INSTANCE_ID STATUS [--json] [--lock-timeout T]
                           | show TASK_INSTANCE_ID [--json] | demo
+                          | history [TASK_INSTANCE_ID] [--json] [--enable | --disable | --state]
+                          | graph [--format mermaid|dot|svg|png] [--machine M] [--counts] [--output FILE]
 
 The connection comes from --dsn, then $JOBMON_DB_DSN, then libpq's defaults
 (PGHOST, PGDATABASE, ...). Exit status: 0 done (an untimely request too),
@@ -21,14 +23,17 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from . import graph
 from . import migrate as migrations
 from .connection import DSN_ENV_VAR, resolve_dsn
 from .errors import JobmonDBError, translate
+from .history import HistoryEntry, history_enabled, set_history, task_instance_history
 from .inspect import TaskInstanceView, show_task_instance
 from .statuses import TaskInstanceStatus
 from .transitions import TransitionResult, transition_task_instance
@@ -161,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"{what.capitalize()}: a queued task with one task instance, moved with valid, untimely"
         " and refused requests. It adds rows (a workflow named 'jobmon-db demo') and leaves them.",
     )
+    _add_history_and_graph_parsers(commands, common)
     return parser
 
 
@@ -236,6 +242,87 @@ def _confirm_rollback(planned: list[str]) -> bool:
     return input(f"Roll back {', '.join(planned)}? [y/N] ").strip().lower() in ("y", "yes")
 
 
+# --- history and graph (issue 11) -------------------------------------------
+
+
+def _add_history_and_graph_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
+    history = commands.add_parser(
+        "history",
+        parents=[common],
+        help="print a task instance's moves and its task's, or turn the history on or off",
+        description="Print the moves of a task instance and of its task in the order they were made"
+        " (jobmon.transition_history), or turn the recording of the history on or off for this database.",
+    )
+    history.add_argument("task_instance_id", type=_task_instance_id, metavar="TASK_INSTANCE_ID", nargs="?")
+    history.add_argument("--json", action="store_true", help="print as JSON")
+    switch = history.add_mutually_exclusive_group()
+    switch.add_argument("--enable", action="store_true", help="record the history in this database (owner)")
+    switch.add_argument("--disable", action="store_true", help="stop recording the history (owner)")
+    switch.add_argument("--state", action="store_true", help="say whether this database records the history")
+    drawing = commands.add_parser(
+        "graph",
+        parents=[common],
+        help="draw the state machines from the lookup tables",
+        description="Draw the task-instance and task state machines from jobmon.task_instance_transition and"
+        " jobmon.task_transition: valid moves solid, untimely dotted, task moves of other kinds dashed.",
+    )
+    drawing.add_argument("--format", choices=graph.FORMATS, default="mermaid", help="output (default mermaid)")
+    drawing.add_argument("--machine", choices=(*graph.MACHINES, "both"), default="both", help="default both")
+    drawing.add_argument("--counts", action="store_true", help="label each edge with how often the history took it")
+    drawing.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
+
+
+def _print_history(entries: list[HistoryEntry]) -> None:
+    for e in entries:
+        what = f"task_instance {e.object_id}" if e.model == "TaskInstance" else f"task          {e.object_id}"
+        move = f"{e.from_status} -> {e.to_status}" if e.from_status else f"created in {e.to_status}"
+        cause = f" (by task_instance {e.task_instance_id})" if e.model == "Task" and e.task_instance_id else ""
+        print(
+            f"{e.id:>8}  {e.recorded_at.isoformat(sep=' ', timespec='microseconds')}  {what}: {move}{cause}"
+            f"  [{e.function_name or '-'}, {e.role_name}, {e.application_name or '-'}]"
+        )
+
+
+def _show_with_history(conn: psycopg.Connection[Any], task_instance_id: int, as_json: bool) -> None:
+    view = show_task_instance(conn, task_instance_id)
+    entries = task_instance_history(conn, task_instance_id)
+    if as_json:
+        print(json.dumps({**asdict(view), "history": [asdict(e) for e in entries]}, default=str))
+        return
+    _print_view(view, as_json=False)
+    print("history:" if entries else "history: none recorded")
+    _print_history(entries)
+
+
+def _run_history_or_graph(conn: psycopg.Connection[Any], args: argparse.Namespace) -> int:
+    if args.command == "graph":
+        names = graph.MACHINES if args.machine == "both" else (args.machine,)
+        data = graph.draw(conn, args.format, names, counts=args.counts)
+        if args.output is not None:
+            args.output.write_bytes(data)
+        elif args.format == "png":
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data.decode())
+        return 0
+    if args.enable or args.disable:
+        enabled = set_history(conn, bool(args.enable))
+        print(f"history {'enabled' if enabled else 'disabled'}")
+        return 0
+    if args.state:
+        print(f"history {'enabled' if history_enabled(conn) else 'disabled'}")
+        return 0
+    if args.task_instance_id is None:
+        print(f"{PROG} history: give a TASK_INSTANCE_ID, or --enable, --disable or --state", file=sys.stderr)
+        return 2
+    entries = task_instance_history(conn, args.task_instance_id)
+    if args.json:
+        print(json.dumps([asdict(e) for e in entries], default=str))
+    else:
+        _print_history(entries)
+    return 0
+
+
 def _rollback(args: argparse.Namespace, dsn: str) -> int:
     count = None if args.all else (args.count or 1)
     planned = _warn_about_rollback(dsn, count)
@@ -266,7 +353,9 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
                     conn.execute("select set_config('lock_timeout', %s, false)", (args.lock_timeout,))
                 _print_result(transition_task_instance(conn, args.task_instance_id, args.status), args.json)
             elif args.command == "show":
-                _print_view(show_task_instance(conn, args.task_instance_id), args.json)
+                _show_with_history(conn, args.task_instance_id, args.json)
+            elif args.command in ("history", "graph"):
+                return _run_history_or_graph(conn, args)
             else:
                 _demo(conn)
     return 0

@@ -358,6 +358,79 @@ $$;
 COMMENT ON FUNCTION jobmon._privileges() IS 'Internal. The grants of the schema by actor (jobmon.deployment_role); anything not listed is the owner''s alone.';
 
 --
+-- Name: _record_task_history(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._record_task_history() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    cause        bigint;
+    cause_status text;
+    step         text;
+    froms        text[] := array[old.status];
+    tos          text[] := array[]::text[];
+begin
+    select newest.id, newest.status into cause, cause_status
+      from (select ti.id, ti.status from jobmon.task_instance ti
+             where ti.task_id = new.id order by ti.id desc limit 1) newest
+     where exists (select 1 from jobmon.task_instance_move m
+                    where m.to_status = newest.status and m.task_status = old.status
+                      and m.task_to_status = new.status and m.kind = 'valid');
+    if cause is not null then
+        -- The steps of the cascade (an error passes through E), as
+        -- jobmon._task_instance_moves_from_rules() walks them.
+        foreach step in array jobmon.task_moves_on_entering(cause_status, old.num_attempts, old.max_attempts) loop
+            continue when step = froms[cardinality(froms)];
+            tos := tos || step;
+            froms := froms || step;
+        end loop;
+    end if;
+    if cardinality(tos) = 0 or tos[cardinality(tos)] is distinct from new.status then
+        froms := array[old.status];
+        tos := array[new.status];
+    end if;
+    insert into jobmon.transition_history
+        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+    select 'Task', new.id, new.id, cause, s.from_status, s.to_status,
+           coalesce(nullif(current_setting('jobmon.route', true), ''), nullif(current_setting('jobmon.function', true), ''))
+      from unnest(froms[1:cardinality(tos)], tos) with ordinality s(from_status, to_status, n)
+     order by s.n;
+    return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION _record_task_history(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._record_task_history() IS 'Internal. Row trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
+
+--
+-- Name: _record_task_instance_history(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._record_task_instance_history() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    insert into jobmon.transition_history
+        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+    values ('TaskInstance', new.id, new.task_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
+            coalesce(nullif(current_setting('jobmon.route', true), ''), nullif(current_setting('jobmon.function', true), '')));
+    return null;
+end;
+$$;
+
+--
+-- Name: FUNCTION _record_task_instance_history(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._record_task_instance_history() IS 'Internal. Row trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
+
+--
 -- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1157,6 +1230,164 @@ $$;
 COMMENT ON FUNCTION jobmon.require_task_instance_status(status text) IS 'Returns the argument if it is a task-instance status code, else raises 22004 (NULL) or 22023 (unknown code; DETAIL lists the valid codes).';
 
 --
+-- Name: set_history(boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.set_history(enabled boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+    how text := case when enabled then 'enable' else 'disable' end;
+begin
+    if enabled is null then
+        raise exception 'enabled must not be NULL'
+            using errcode = '22004', hint = 'Pass true to record the history, false to stop recording it.';
+    end if;
+    execute format('alter table jobmon.task %s trigger record_history', how);
+    execute format('alter table jobmon.task_instance %1$s trigger record_history_insert, %1$s trigger record_history_update',
+                   how);
+    return enabled;
+end;
+$_$;
+
+--
+-- Name: FUNCTION set_history(enabled boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.set_history(enabled boolean) IS 'Turns the transition history of this database on (true) or off (false) and returns the new state. Owner only. Locks jobmon.task and jobmon.task_instance (SHARE ROW EXCLUSIVE) until commit.';
+
+--
+-- Name: transition_history; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.transition_history (
+    id bigint NOT NULL,
+    model text NOT NULL,
+    object_id bigint NOT NULL,
+    task_id bigint NOT NULL,
+    task_instance_id bigint,
+    from_status text,
+    to_status text NOT NULL,
+    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    function_name text,
+    role_name name DEFAULT SESSION_USER NOT NULL,
+    application_name text DEFAULT NULLIF(current_setting('application_name'::text), ''::text),
+    CONSTRAINT transition_history_check CHECK (
+CASE model
+    WHEN 'Task'::text THEN (object_id = task_id)
+    ELSE (task_instance_id = object_id)
+END),
+    CONSTRAINT transition_history_model_check CHECK ((model = ANY (ARRAY['TaskInstance'::text, 'Task'::text])))
+);
+
+--
+-- Name: TABLE transition_history; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.transition_history IS 'One row per applied move of a task instance (from_status NULL: created) and of a task, in the order of id (status dates can go backwards across transactions; id cannot). Written by triggers on jobmon.task_instance and jobmon.task in the same transaction as the move; turned off and on per database with jobmon.set_history(). Read with jobmon.task_instance_history().';
+
+--
+-- Name: COLUMN transition_history.id; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.id IS 'The order of the history: increasing in the order the moves were made.';
+
+--
+-- Name: COLUMN transition_history.model; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.model IS '''TaskInstance'' or ''Task''.';
+
+--
+-- Name: COLUMN transition_history.object_id; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.object_id IS 'The task instance or the task that moved.';
+
+--
+-- Name: COLUMN transition_history.task_id; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.task_id IS 'The task (of the task instance, or the task itself).';
+
+--
+-- Name: COLUMN transition_history.task_instance_id; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.task_instance_id IS 'For a task instance: itself. For a task: the task instance whose move caused it (its current attempt, when the rules explain the task move by that attempt''s status); NULL for a move no task instance caused (for example a resume reset or a queueing).';
+
+--
+-- Name: COLUMN transition_history.from_status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.from_status IS 'Status before; NULL when the task instance was created.';
+
+--
+-- Name: COLUMN transition_history.to_status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.to_status IS 'Status after.';
+
+--
+-- Name: COLUMN transition_history.recorded_at; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.recorded_at IS 'clock_timestamp() when the row was written (status_date is the transaction start).';
+
+--
+-- Name: COLUMN transition_history.function_name; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.function_name IS 'The jobmon function that made the move (the function-level setting jobmon.function, else the outermost jobmon function on the call stack); NULL for a direct UPDATE.';
+
+--
+-- Name: COLUMN transition_history.role_name; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.role_name IS 'session_user: the role that logged in (inside the SECURITY DEFINER functions current_user is the owner).';
+
+--
+-- Name: COLUMN transition_history.application_name; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.transition_history.application_name IS 'The client''s application_name, NULL when unset.';
+
+--
+-- Name: task_instance_history(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.task_instance_history(task_instance_id bigint) RETURNS SETOF jobmon.transition_history
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id   constant bigint := task_instance_history.task_instance_id;
+    task    bigint;
+begin
+    if ti_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004';
+    end if;
+    select ti.task_id into task from jobmon.task_instance ti where ti.id = ti_id;
+    if not found then
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003';
+    end if;
+    return query
+        select h.* from jobmon.transition_history h
+         where h.task_id = task and (h.model = 'Task' or h.object_id = ti_id)
+         order by h.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION task_instance_history(task_instance_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) IS 'The history of a task instance: its creation and moves and its task''s moves, ordered by id (the order they were made). Raises JM003 when the task instance does not exist, 22004 for NULL.';
+
+--
 -- Name: task_moves_on_entering(text, integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1191,6 +1422,7 @@ CREATE FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_sta
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
+    SET "jobmon.function" TO 'transition_task_instance'
     AS $$
 declare
     ti_id    constant bigint := transition_task_instance.task_instance_id;
@@ -1675,6 +1907,19 @@ COMMENT ON TABLE jobmon.task_transition IS 'Valid task transitions. A move to th
 COMMENT ON COLUMN jobmon.task_transition.kind IS '''cascade'': a move asked for by a task-instance transition. Other kinds are moves of the operations named by them.';
 
 --
+-- Name: transition_history_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE jobmon.transition_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME jobmon.transition_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: workflow; Type: TABLE; Schema: jobmon; Owner: -
 --
 
@@ -1836,6 +2081,13 @@ ALTER TABLE ONLY jobmon.task_transition
     ADD CONSTRAINT task_transition_pkey PRIMARY KEY (from_status, to_status, kind);
 
 --
+-- Name: transition_history transition_history_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.transition_history
+    ADD CONSTRAINT transition_history_pkey PRIMARY KEY (id);
+
+--
 -- Name: workflow workflow_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
 --
 
@@ -1890,6 +2142,30 @@ CREATE INDEX ix_task_instance_task_resources_id ON jobmon.task_instance USING bt
 --
 
 CREATE INDEX ix_task_workflow_id_status_date ON jobmon.task USING btree (workflow_id, status_date);
+
+--
+-- Name: ix_transition_history_task_id_id; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_transition_history_task_id_id ON jobmon.transition_history USING btree (task_id, id);
+
+--
+-- Name: task record_history; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER record_history AFTER UPDATE OF status ON jobmon.task FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_history();
+
+--
+-- Name: task_instance record_history_insert; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER record_history_insert AFTER INSERT ON jobmon.task_instance FOR EACH ROW EXECUTE FUNCTION jobmon._record_task_instance_history();
+
+--
+-- Name: task_instance record_history_update; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER record_history_update AFTER UPDATE OF status ON jobmon.task_instance FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_instance_history();
 
 --
 -- Name: task_instance_status refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
@@ -2060,6 +2336,18 @@ REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], n
 REVOKE ALL ON FUNCTION jobmon._privileges() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _record_task_history(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._record_task_history() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _record_task_instance_history(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._record_task_instance_history() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _refresh_derived_rules(); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -2209,6 +2497,27 @@ GRANT ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, descript
 --
 
 REVOKE ALL ON FUNCTION jobmon.require_task_instance_status(status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_history(enabled boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.set_history(enabled boolean) FROM PUBLIC;
+
+--
+-- Name: TABLE transition_history; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.transition_history TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.transition_history TO jobmon_readonly;
+
+--
+-- Name: FUNCTION task_instance_history(task_instance_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) TO jobmon_readonly;
 
 --
 -- Name: FUNCTION task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer); Type: ACL; Schema: jobmon; Owner: -

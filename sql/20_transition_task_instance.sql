@@ -61,6 +61,7 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_generic_plan
+set jobmon.function = 'transition_task_instance'
 as $$
 declare
     ti_id    constant bigint := transition_task_instance.task_instance_id;

@@ -19,7 +19,7 @@ from benchmarks.workload import drop_database
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 REPO = Path(__file__).resolve().parent.parent
-IMPLEMENTATIONS = {"fn", "fn_prepared", "app", "cascade_floor", "floor"}
+IMPLEMENTATIONS = {"fn", "fn_history", "fn_prepared", "app", "cascade_floor", "floor"}
 SCENARIOS = {"1 client", "2 clients", "2 clients, shared set"}
 
 
@@ -72,7 +72,7 @@ def test_own_task_instances_end_as_the_workload_says(results):
 
 def test_the_state_machine_answers_the_shared_set_without_errors(results):
     for summary in results["summary"]:
-        if summary["implementation"] in ("fn", "fn_prepared"):
+        if summary["implementation"] in ("fn", "fn_history", "fn_prepared"):
             assert summary["errors"] == {}
         if summary["scenario"] == "2 clients, shared set" and "floor" not in summary["implementation"]:
             assert summary["answers"]["applied"] == 4 * 4 + 2 * 4  # every life applied exactly once
@@ -99,3 +99,4 @@ def test_prints_each_call_site_function_next_to_the_transition_it_makes(results)
     for name in ("log_running", "log_heartbeat", "log_done", "log_error", "log_unknown_error",
                  "log_distributor_id", "log_no_distributor_id"):  # fmt: skip
         assert f"| {name} " in printed
+    assert "History (fn_history/fn" in printed and set(results["history_cost"]) == SCENARIOS

@@ -1,21 +1,33 @@
-"""The state diagrams in docs/state-machine.md match the transition tables."""
+"""The state diagrams in docs/state-machine.md are what `jobmon-db graph` draws from the transition tables."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
+from jobmon_db.cli import main
+
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "state-machine.md").read_text(encoding="utf-8")
 
 
-def _diagram_edges(heading: str) -> set[tuple[str, str]]:
-    section = DOC.split(f"## {heading}\n", 1)[1].split("```", 2)[1]
-    return set(re.findall(r"^\s+([A-Z]) --> ([A-Z])$", section, flags=re.MULTILINE))
+def _diagram(heading: str) -> str:
+    block = DOC.split(f"## {heading}\n", 1)[1].split("```", 2)[1]
+    assert block.startswith("mermaid\n")
+    return block.removeprefix("mermaid\n")
 
 
-def test_task_instance_diagram_draws_the_valid_transitions(conn):
-    rows = conn.execute("select from_status, to_status from jobmon.task_instance_transition where kind = 'valid'")
-    assert _diagram_edges("Task instance") == set(rows.fetchall())
+@pytest.mark.parametrize(("heading", "machine"), [("Task instance", "task_instance"), ("Task", "task")])
+def test_the_diagram_is_the_output_of_jobmon_db_graph(heading, machine, db_dsn, capsys):
+    assert main(["--dsn", db_dsn, "graph", "--machine", machine]) == 0
+    assert _diagram(heading) == capsys.readouterr().out
+
+
+def test_task_instance_diagram_draws_the_transition_table(conn):
+    edges = set(re.findall(r"^    ([A-Z]) (-->|-\.->\|untimely\|) ([A-Z])$", _diagram("Task instance"), re.MULTILINE))
+    rows = conn.execute("select from_status, to_status, kind from jobmon.task_instance_transition").fetchall()
+    assert edges == {(f, "-->" if k == "valid" else "-.->|untimely|", t) for f, t, k in rows}
 
 
 def test_untimely_table_lists_the_untimely_transitions(conn):
@@ -24,5 +36,5 @@ def test_untimely_table_lists_the_untimely_transitions(conn):
 
 
 def test_task_diagram_draws_the_task_transitions(conn):
-    rows = conn.execute("select from_status, to_status from jobmon.task_transition")
-    assert _diagram_edges("Task") == set(rows.fetchall())
+    edges = set(re.findall(r"^    ([A-Z]) --> ([A-Z])$", _diagram("Task"), re.MULTILINE))
+    assert edges == set(conn.execute("select from_status, to_status from jobmon.task_transition").fetchall())
