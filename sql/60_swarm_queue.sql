@@ -49,6 +49,10 @@ declare
     arr_id constant bigint := queue_task_batch.array_id;
     res_id constant bigint := queue_task_batch.task_resources_id;
     run_id constant bigint := queue_task_batch.workflow_run_id;
+    ids         bigint[];
+    decisions   text[];
+    queued_from text[];
+    batch_num   integer;
 begin
     if task_ids is null then
         raise exception 'task_ids must not be NULL'
@@ -73,67 +77,60 @@ begin
       order by t.id
         for no key update of t;
 
-    -- One statement, on a snapshot taken after the locks: decide, take the
-    -- batch number (only if something is queued), insert the instances, move
-    -- the tasks (guarded again on the status decided on), report.
-    return query
-    with requested as (
-        select distinct r.id from unnest(task_ids) r(id) where r.id is not null
-    ),
-    current_rows as (
-        select r.id, t.status, t.num_attempts, t.array_id,
-               exists (select 1 from jobmon.task_transition m
-                        where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q') as allowed
-          from requested r
-          left join jobmon.task t on t.id = r.id
-    ),
-    decided as (
-        select c.*,
+    -- Decide on a snapshot taken after the locks (a new statement).
+    select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.decision order by d.id), '{}'),
+           coalesce(array_agg(d.status order by d.id) filter (where d.decision = 'applied'), '{}')
+      into ids, decisions, queued_from
+      from (
+        select r.id, t.status,
                case
-                   when c.status is null then 'not_found'
-                   when c.array_id is distinct from arr_id then 'wrong_array'
-                   when c.status <> all (array['G', 'A']) then 'skipped'
-                   when not c.allowed then 'invalid'
+                   when t.id is null then 'not_found'
+                   when t.array_id is distinct from arr_id then 'wrong_array'
+                   when t.status <> all (array['G', 'A']) then 'skipped'
+                   when not exists (select 1 from jobmon.task_transition m
+                                     where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
+                       then 'invalid'
                    else 'applied'
                end as decision
-          from current_rows c
-    ),
-    queueable as (
-        select d.id, d.status, (row_number() over (order by d.id) - 1)::integer as step
-          from decided d
-         where d.decision = 'applied'
-    ),
-    counter as (
+          from (select distinct u.id from unnest(task_ids) u(id) where u.id is not null) r
+          left join jobmon.task t on t.id = r.id
+      ) d;
+
+    -- Queue: a batch number (only when something is queued), one instance per
+    -- task with steps 0..n-1 in task-id order, and the tasks' move, guarded
+    -- again on the status decided on (queued_from, indexed by step).
+    if cardinality(queued_from) > 0 then
         update jobmon.array a
            set next_batch_num = a.next_batch_num + 1
-         where a.id = arr_id and exists (select 1 from queueable)
-        returning a.next_batch_num - 1 as batch_num
-    ),
-    inserted as (
-        insert into jobmon.task_instance
-               (workflow_run_id, array_id, task_id, task_resources_id, array_batch_num, array_step_id, status)
-        select run_id, arr_id, q.id, res_id, c.batch_num, q.step, 'Q'
-          from queueable q cross join counter c
-         order by q.id
-        returning jobmon.task_instance.id, jobmon.task_instance.task_id,
-                  jobmon.task_instance.array_batch_num, jobmon.task_instance.array_step_id
-    ),
-    moved as (
+         where a.id = arr_id
+        returning a.next_batch_num - 1 into batch_num;
+
+        with inserted as (
+            insert into jobmon.task_instance
+                   (workflow_run_id, array_id, task_id, task_resources_id, array_batch_num, array_step_id, status)
+            select run_id, arr_id, q.id, res_id, batch_num, (q.n - 1)::integer, 'Q'
+              from unnest(array(select u.id from unnest(ids, decisions) u(id, decision)
+                                 where u.decision = 'applied' order by u.id)) with ordinality q(id, n)
+             order by q.n
+            returning jobmon.task_instance.id, jobmon.task_instance.task_id, jobmon.task_instance.array_step_id
+        )
         update jobmon.task t
            set status = 'Q',
                num_attempts = t.num_attempts + 1,
                status_date = now(),
                current_attempt_from = i.id
-          from inserted i, queueable q
-         where t.id = i.task_id and q.id = i.task_id and t.status = q.status
-        returning t.id, t.status, t.num_attempts
-    )
-    select d.id, d.decision, coalesce(m.status, d.status), coalesce(m.num_attempts, d.num_attempts),
-           i.id, i.array_batch_num, i.array_step_id
-      from decided d
-      left join inserted i on i.task_id = d.id
-      left join moved m on m.id = d.id
-     order by d.id;
+          from inserted i
+         where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1];
+    end if;
+
+    -- Report what is true now (a new statement sees this call's writes).
+    return query
+        select d.id, d.decision, t.status, t.num_attempts,
+               ti.id, ti.array_batch_num, ti.array_step_id
+          from unnest(ids, decisions) d(id, decision)
+          left join jobmon.task t on t.id = d.id
+          left join jobmon.task_instance ti on ti.id = t.current_attempt_from and d.decision = 'applied'
+         order by d.id;
 end;
 $$;
 comment on function jobmon.queue_task_batch(bigint[], bigint, bigint, bigint) is
