@@ -17,6 +17,24 @@ CREATE SCHEMA jobmon;
 COMMENT ON SCHEMA jobmon IS 'jobmon-db: the Jobmon task and task-instance state machines. Call jobmon.transition_task_instance() to move a task instance; see docs/sql-api.md.';
 
 --
+-- Name: array_distributor_id_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.array_distributor_id_result AS (
+	array_step_id integer,
+	task_instance_id bigint,
+	outcome text,
+	status text,
+	distributor_id text
+);
+
+--
+-- Name: TYPE array_distributor_id_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.array_distributor_id_result IS 'One row of jobmon.log_array_distributor_ids() per requested step: outcome applied, unchanged, skipped (not O or R), invalid (NULL or too long id), conflict (the step was given two ids), not_found; distributor_id as it is after the call.';
+
+--
 -- Name: call_site_result; Type: TYPE; Schema: jobmon; Owner: -
 --
 
@@ -64,6 +82,71 @@ CREATE TYPE jobmon.distributor_task_instance_wire AS (
 COMMENT ON TYPE jobmon.distributor_task_instance_wire IS 'A task instance as the distributor sees it, in the reference model''s order (to_wire_as_distributor_task_instance).';
 
 --
+-- Name: heartbeat_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.heartbeat_result AS (
+	task_instance_id bigint,
+	outcome text,
+	status text,
+	report_by_date timestamp with time zone
+);
+
+--
+-- Name: TYPE heartbeat_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.heartbeat_result IS 'One row of jobmon.log_heartbeats() per requested id: outcome applied (report_by_date pushed) or skipped (not in O, nothing written) or not_found; report_by_date as it is after the call.';
+
+--
+-- Name: instantiated_task_instance; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.instantiated_task_instance AS (
+	task_instance_id bigint,
+	task_id bigint,
+	workflow_run_id bigint,
+	workflow_id bigint,
+	status text,
+	distributor_id text,
+	task_resources_id bigint,
+	array_id bigint,
+	array_batch_num integer,
+	array_step_id integer,
+	outcome text
+);
+
+--
+-- Name: TYPE instantiated_task_instance; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.instantiated_task_instance IS 'One row of jobmon.instantiate_task_instances() per requested id: the distributor wire form (jobmon.distributor_task_instance_wire, same columns in the same order) as it is after the call, plus the outcome of the move to I.';
+
+--
+-- Name: launched_task_instance; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.launched_task_instance AS (
+	task_instance_id bigint,
+	task_id bigint,
+	array_step_id integer,
+	outcome text,
+	previous_status text,
+	status text,
+	task_previous_status text,
+	task_status text,
+	stale boolean,
+	submitted_date timestamp with time zone,
+	report_by_date timestamp with time zone
+);
+
+--
+-- Name: TYPE launched_task_instance; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.launched_task_instance IS 'One row of jobmon.launch_array_batch() per task instance of the batch: the outcome of the move to O, the statuses before and after, and the dates as they are after the call.';
+
+--
 -- Name: log_running_result; Type: TYPE; Schema: jobmon; Owner: -
 --
 
@@ -86,6 +169,26 @@ CREATE TYPE jobmon.log_running_result AS (
 --
 
 COMMENT ON TYPE jobmon.log_running_result IS 'Result of jobmon.log_running(): the worker-node wire form after the call, then outcome (''applied'' or ''unchanged'') and the status before the call. The worker runs the command only when status is R.';
+
+--
+-- Name: queue_task_batch_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.queue_task_batch_result AS (
+	task_id bigint,
+	outcome text,
+	task_status text,
+	num_attempts integer,
+	task_instance_id bigint,
+	array_batch_num integer,
+	array_step_id integer
+);
+
+--
+-- Name: TYPE queue_task_batch_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.queue_task_batch_result IS 'One row of jobmon.queue_task_batch() per requested task: outcome applied (queued now: task_instance_id, array_batch_num and array_step_id name its new task instance), skipped (not in G or A: task_status says where it is), invalid (the rule table refuses the move to Q), wrong_array (the task belongs to another array), not_found.';
 
 --
 -- Name: task_instance_transition_result; Type: TYPE; Schema: jobmon; Owner: -
@@ -841,6 +944,45 @@ $$;
 COMMENT ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. check_only: raises 22001 when a usage argument is longer than its column. Else writes the non-NULL usage arguments (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str) to a locked task instance.';
 
 --
+-- Name: array_task_instance(bigint, integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) RETURNS jobmon.worker_node_task_instance_wire
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    arr_id    constant bigint := array_task_instance.array_id;
+    batch_num constant integer := array_task_instance.array_batch_num;
+    step      constant integer := array_task_instance.array_step_id;
+    ti_id     bigint;
+begin
+    if arr_id is null or batch_num is null or step is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 else 'array_step_id' end
+            using errcode = '22004',
+                  hint = 'Nothing was read.';
+    end if;
+    select ti.id into ti_id
+      from jobmon.task_instance ti
+     where ti.array_id = arr_id and ti.array_batch_num = batch_num and ti.array_step_id = step;
+    if ti_id is null then
+        raise exception 'TaskInstance of array %, batch %, step % not found', arr_id, batch_num, step
+            using errcode = 'JM003',
+                  hint = 'Check the array id, batch number and step the cluster gave this job. Nothing was read.';
+    end if;
+    return jobmon.worker_node_task_instance(ti_id);
+end;
+$$;
+
+--
+-- Name: FUNCTION array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) IS 'How an array worker finds its task instance: the worker-node wire form of the instance at (array_id, array_batch_num, array_step_id). Locks nothing. Raises 22004 NULL argument, JM003 not found.';
+
+--
 -- Name: describe_statuses(text[]); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -912,6 +1054,184 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) IS 'The distributor wire form of each existing task instance of the array, in the reference model''s column order (task_instance_id, task_id, workflow_run_id, workflow_id, status, distributor_id, task_resources_id, array_id, array_batch_num, array_step_id), ascending id; unknown ids are skipped. Locks nothing. Raises 22004 for a NULL array.';
+
+--
+-- Name: instantiate_task_instances(bigint[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) RETURNS SETOF jobmon.instantiated_task_instance
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    moves jobmon.task_instance_transition_result[];
+begin
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was changed.';
+    end if;
+    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
+                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
+                     ::jobmon.task_instance_transition_result)
+      into moves
+      from jobmon._move_task_instances(task_instance_ids, 'I', array['Q'], array['Q']) m;
+    -- A new statement, so a new snapshot: the wire form as it is after the move.
+    return query
+        select m.task_instance_id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status,
+               ti.distributor_id::text, ti.task_resources_id, ti.array_id, ti.array_batch_num,
+               ti.array_step_id, m.outcome
+          from unnest(moves) m
+          left join jobmon.task_instance ti on ti.id = m.task_instance_id
+          left join jobmon.task t on t.id = ti.task_id
+         order by m.task_instance_id;
+end;
+$$;
+
+--
+-- Name: FUNCTION instantiate_task_instances(task_instance_ids bigint[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) IS 'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone. One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found). Locks the tasks in id order. Raises 22004 for a NULL array.';
+
+--
+-- Name: launch_array_batch(bigint, integer, interval); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) RETURNS SETOF jobmon.launched_task_instance
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    arr_id    constant bigint := launch_array_batch.array_id;
+    batch_num constant integer := launch_array_batch.array_batch_num;
+    ids       bigint[];
+    moves     jobmon.task_instance_transition_result[];
+begin
+    if arr_id is null or batch_num is null or next_report_increment is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 else 'next_report_increment' end
+            using errcode = '22004',
+                  hint = 'Nothing was changed.';
+    end if;
+    if next_report_increment <= interval '0' then
+        raise exception 'next_report_increment must be positive, not %', next_report_increment
+            using errcode = '22023',
+                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
+    end if;
+    -- Which instances belong to the batch never changes once they exist.
+    select array_agg(ti.id)
+      into ids
+      from jobmon.task_instance ti
+     where ti.array_id = arr_id and ti.array_batch_num = batch_num;
+    if ids is null then
+        return;
+    end if;
+    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
+                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
+                     ::jobmon.task_instance_transition_result)
+      into moves
+      from jobmon._move_task_instances(ids, 'O', array['I'], array['I'], now() + next_report_increment, true) m;
+    return query
+        select m.task_instance_id, m.task_id, ti.array_step_id, m.outcome, m.previous_status, m.status,
+               m.task_previous_status, m.task_status, m.stale, ti.submitted_date, ti.report_by_date
+          from unnest(moves) m
+          join jobmon.task_instance ti on ti.id = m.task_instance_id
+         order by m.task_instance_id;
+end;
+$$;
+
+--
+-- Name: FUNCTION launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) IS 'I -> O for every task instance of the array batch in I whose task is I, with submitted_date and report_by_date = now() + next_report_increment; tasks -> O by the cascade. One row per instance of the batch: outcome (applied, unchanged, skipped, ...), statuses before and after, dates. Locks the tasks in id order. Raises 22004 NULL argument, 22023 increment not positive.';
+
+--
+-- Name: log_array_distributor_ids(bigint, integer, integer[], text[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) RETURNS SETOF jobmon.array_distributor_id_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    arr_id    constant bigint := log_array_distributor_ids.array_id;
+    batch_num constant integer := log_array_distributor_ids.array_batch_num;
+begin
+    if arr_id is null or batch_num is null or array_step_ids is null or distributor_ids is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 when array_step_ids is null then 'array_step_ids' else 'distributor_ids' end
+            using errcode = '22004',
+                  hint = 'Nothing was changed.';
+    end if;
+    if cardinality(array_step_ids) <> cardinality(distributor_ids) then
+        raise exception 'array_step_ids has % elements but distributor_ids has %: they must pair up one to one',
+            cardinality(array_step_ids), cardinality(distributor_ids)
+            using errcode = '22023',
+                  hint = 'Pass one distributor id per step, in the same order. Nothing was changed.';
+    end if;
+
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti
+                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
+                        and ti.array_step_id = any (array_step_ids))
+      order by t.id
+        for no key update of t;
+
+    return query
+    with pairs as (
+        select p.step, p.did from unnest(array_step_ids, distributor_ids) p(step, did) where p.step is not null
+    ),
+    requested as (
+        select p.step, min(p.did) as did,
+               count(distinct p.did) > 1 or (bool_or(p.did is null) and bool_or(p.did is not null)) as conflicting,
+               bool_or(p.did is null or length(p.did) > 20) as bad
+          from pairs p
+         group by p.step
+    ),
+    current_rows as (
+        select r.step, r.did, r.conflicting, r.bad, ti.id, ti.status, ti.distributor_id::text as old_did
+          from requested r
+          left join jobmon.task_instance ti
+            on ti.array_id = arr_id and ti.array_batch_num = batch_num and ti.array_step_id = r.step
+    ),
+    decided as (
+        select c.*,
+               case
+                   when c.id is null then 'not_found'
+                   when c.conflicting then 'conflict'
+                   when c.bad then 'invalid'
+                   when c.status <> all (array['O', 'R']) then 'skipped'
+                   when c.old_did is not distinct from c.did then 'unchanged'
+                   else 'applied'
+               end as decision
+          from current_rows c
+    ),
+    written as (
+        update jobmon.task_instance ti
+           set distributor_id = d.did
+          from decided d
+         where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+        returning ti.id, ti.distributor_id::text as did
+    )
+    select d.step, d.id,
+           case when d.decision = 'applied' and w.id is null then 'skipped' else d.decision end,
+           d.status, coalesce(w.did, d.old_did)
+      from decided d
+      left join written w on w.id = d.id
+     order by d.step;
+end;
+$$;
+
+--
+-- Name: FUNCTION log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) IS 'Records the cluster job id of each step of an array batch (array_step_ids[i] -> distributor_ids[i]) on its task instance when that is O or R; others are left alone. One row per distinct step: outcome applied, unchanged, skipped, invalid, conflict or not_found. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 arrays of different lengths.';
 
 --
 -- Name: log_distributor_id(bigint, text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1080,6 +1400,60 @@ $$;
 COMMENT ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) IS 'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = now() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
 
 --
+-- Name: log_heartbeats(bigint[], interval); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) RETURNS SETOF jobmon.heartbeat_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if task_instance_ids is null or next_report_increment is null then
+        raise exception '% must not be NULL',
+            case when task_instance_ids is null then 'task_instance_ids' else 'next_report_increment' end
+            using errcode = '22004',
+                  hint = 'Nothing was changed.';
+    end if;
+    if next_report_increment <= interval '0' then
+        raise exception 'next_report_increment must be positive, not %', next_report_increment
+            using errcode = '22023',
+                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
+    end if;
+
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
+      order by t.id
+        for no key update of t;
+
+    return query
+    with requested as (
+        select distinct r.id from unnest(task_instance_ids) r(id) where r.id is not null
+    ),
+    pushed as (
+        update jobmon.task_instance ti
+           set report_by_date = now() + next_report_increment
+          from requested r
+         where ti.id = r.id and ti.status = 'O'
+        returning ti.id, ti.report_by_date
+    )
+    select r.id,
+           case when p.id is not null then 'applied' when ti.id is null then 'not_found' else 'skipped' end,
+           ti.status, coalesce(p.report_by_date, ti.report_by_date)
+      from requested r
+      left join jobmon.task_instance ti on ti.id = r.id
+      left join pushed p on p.id = r.id
+     order by r.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION log_heartbeats(task_instance_ids bigint[], next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) IS 'The distributor''s batch heartbeat: report_by_date = now() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive.';
+
+--
 -- Name: log_no_distributor_id(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1189,6 +1563,109 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) IS 'The reconciler''s unknown-error verdict: moves the task instance to U and adds one task_instance_error_log row, only while its report_by_date is still in the past (else outcome ''not_overdue'', nothing written). Already U: ''unchanged''; untimely: nothing written. Locks task, then task instance. Raises 22004, JM003, JM001, JM002. See docs/sql-api.md.';
+
+--
+-- Name: queue_task_batch(bigint[], bigint, bigint, bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) RETURNS SETOF jobmon.queue_task_batch_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    arr_id constant bigint := queue_task_batch.array_id;
+    res_id constant bigint := queue_task_batch.task_resources_id;
+    run_id constant bigint := queue_task_batch.workflow_run_id;
+    ids         bigint[];
+    decisions   text[];
+    queued_from text[];
+    batch_num   integer;
+begin
+    if task_ids is null then
+        raise exception 'task_ids must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass an array of task ids, for example ''{1,2,3}'' (an empty array queues nothing). Nothing was changed.';
+    end if;
+    if arr_id is null then
+        raise exception 'array_id must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass the id of the array the tasks belong to. Nothing was changed.';
+    end if;
+    if not exists (select 1 from jobmon.array a where a.id = arr_id) then
+        raise exception 'Array id: % not found', arr_id
+            using errcode = '22023',
+                  hint = 'Pass the id of an existing jobmon.array row. Nothing was changed.';
+    end if;
+
+    -- Lock the tasks first, in ascending id order; decide after.
+    perform 1
+       from jobmon.task t
+      where t.id = any (task_ids)
+      order by t.id
+        for no key update of t;
+
+    -- Decide on a snapshot taken after the locks (a new statement).
+    select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.decision order by d.id), '{}'),
+           coalesce(array_agg(d.status order by d.id) filter (where d.decision = 'applied'), '{}')
+      into ids, decisions, queued_from
+      from (
+        select r.id, t.status,
+               case
+                   when t.id is null then 'not_found'
+                   when t.array_id is distinct from arr_id then 'wrong_array'
+                   when t.status <> all (array['G', 'A']) then 'skipped'
+                   when not exists (select 1 from jobmon.task_transition m
+                                     where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
+                       then 'invalid'
+                   else 'applied'
+               end as decision
+          from (select distinct u.id from unnest(task_ids) u(id) where u.id is not null) r
+          left join jobmon.task t on t.id = r.id
+      ) d;
+
+    -- Queue: a batch number (only when something is queued), one instance per
+    -- task with steps 0..n-1 in task-id order, and the tasks' move, guarded
+    -- again on the status decided on (queued_from, indexed by step).
+    if cardinality(queued_from) > 0 then
+        update jobmon.array a
+           set next_batch_num = a.next_batch_num + 1
+         where a.id = arr_id
+        returning a.next_batch_num - 1 into batch_num;
+
+        with inserted as (
+            insert into jobmon.task_instance
+                   (workflow_run_id, array_id, task_id, task_resources_id, array_batch_num, array_step_id, status)
+            select run_id, arr_id, q.id, res_id, batch_num, (q.n - 1)::integer, 'Q'
+              from unnest(array(select u.id from unnest(ids, decisions) u(id, decision)
+                                 where u.decision = 'applied' order by u.id)) with ordinality q(id, n)
+             order by q.n
+            returning jobmon.task_instance.id, jobmon.task_instance.task_id, jobmon.task_instance.array_step_id
+        )
+        update jobmon.task t
+           set status = 'Q',
+               num_attempts = t.num_attempts + 1,
+               status_date = now(),
+               current_attempt_from = i.id
+          from inserted i
+         where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1];
+    end if;
+
+    -- Report what is true now (a new statement sees this call's writes).
+    return query
+        select d.id, d.decision, t.status, t.num_attempts,
+               ti.id, ti.array_batch_num, ti.array_step_id
+          from unnest(ids, decisions) d(id, decision)
+          left join jobmon.task t on t.id = d.id
+          left join jobmon.task_instance ti on ti.id = t.current_attempt_from and d.decision = 'applied'
+         order by d.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) IS 'The swarm''s batch queue: each requested task in G or A (and allowed to Q by jobmon.task_transition) moves to Q with num_attempts + 1 and gets one new task instance in Q; the call''s instances share one batch number from the array''s counter and get steps 0..n-1 in task-id order. One row per distinct requested task: outcome applied, skipped, invalid, wrong_array or not_found. A call that queues nothing takes no batch number. Locks the tasks in id order, then the array row. Raises 22004 NULL task_ids or array_id, 22023 unknown array.';
 
 --
 -- Name: require_task_instance_status(text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1570,7 +2047,9 @@ COMMENT ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) IS
 CREATE TABLE jobmon."array" (
     id bigint NOT NULL,
     workflow_id bigint NOT NULL,
-    name text
+    name text,
+    next_batch_num integer DEFAULT 1 NOT NULL,
+    CONSTRAINT array_next_batch_num_check CHECK ((next_batch_num >= 1))
 );
 
 --
@@ -1578,6 +2057,12 @@ CREATE TABLE jobmon."array" (
 --
 
 COMMENT ON TABLE jobmon."array" IS 'A group of tasks submitted as one cluster array job (minimal).';
+
+--
+-- Name: COLUMN "array".next_batch_num; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon."array".next_batch_num IS 'The batch number the next jobmon.queue_task_batch() call of this array takes (a counter: taken with UPDATE ... RETURNING, which serialises concurrent calls on the array; a call that queues nothing takes none).';
 
 --
 -- Name: array_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
@@ -1997,6 +2482,19 @@ ALTER TABLE ONLY jobmon.deployment_role
     ADD CONSTRAINT deployment_role_role_name_key UNIQUE (role_name);
 
 --
+-- Name: task_instance ix_array_batch_index; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task_instance
+    ADD CONSTRAINT ix_array_batch_index UNIQUE (array_id, array_batch_num, array_step_id);
+
+--
+-- Name: CONSTRAINT ix_array_batch_index ON task_instance; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON CONSTRAINT ix_array_batch_index ON jobmon.task_instance IS 'An array worker finds its task instance by (array_id, array_batch_num, array_step_id): one row each.';
+
+--
 -- Name: repeatable_sql repeatable_sql_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
 --
 
@@ -2100,12 +2598,6 @@ ALTER TABLE ONLY jobmon.workflow
 
 ALTER TABLE ONLY jobmon.workflow_run
     ADD CONSTRAINT workflow_run_pkey PRIMARY KEY (id);
-
---
--- Name: ix_array_batch_index; Type: INDEX; Schema: jobmon; Owner: -
---
-
-CREATE INDEX ix_array_batch_index ON jobmon.task_instance USING btree (array_id, array_batch_num, array_step_id);
 
 --
 -- Name: ix_status_status_date; Type: INDEX; Schema: jobmon; Owner: -
@@ -2415,6 +2907,15 @@ REVOKE ALL ON FUNCTION jobmon._task_instance_moves_from_rules() FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) TO jobmon_readonly;
+GRANT ALL ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) TO jobmon_worker_node;
+
+--
 -- Name: FUNCTION describe_statuses(codes text[]); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -2434,6 +2935,30 @@ REVOKE ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigin
 GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_app;
 GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_distributor;
 GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_readonly;
+
+--
+-- Name: FUNCTION instantiate_task_instances(task_instance_ids bigint[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) TO jobmon_distributor;
+
+--
+-- Name: FUNCTION launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) TO jobmon_distributor;
+
+--
+-- Name: FUNCTION log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) TO jobmon_distributor;
 
 --
 -- Name: FUNCTION log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval); Type: ACL; Schema: jobmon; Owner: -
@@ -2469,6 +2994,14 @@ GRANT ALL ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_
 GRANT ALL ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) TO jobmon_worker_node;
 
 --
+-- Name: FUNCTION log_heartbeats(task_instance_ids bigint[], next_report_increment interval); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) TO jobmon_distributor;
+
+--
 -- Name: FUNCTION log_no_distributor_id(task_instance_id bigint, description text); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -2491,6 +3024,14 @@ GRANT ALL ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text,
 REVOKE ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) FROM PUBLIC;
 GRANT ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) TO jobmon_app;
 GRANT ALL ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) TO jobmon_distributor;
+
+--
+-- Name: FUNCTION queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) TO jobmon_swarm;
 
 --
 -- Name: FUNCTION require_task_instance_status(status text); Type: ACL; Schema: jobmon; Owner: -
