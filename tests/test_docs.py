@@ -24,5 +24,12 @@ def test_untimely_table_lists_the_untimely_transitions(conn):
 
 
 def test_task_diagram_draws_the_task_transitions(conn):
-    rows = conn.execute("select from_status, to_status from jobmon.task_transition")
+    rows = conn.execute("select from_status, to_status from jobmon.task_transition where kind = 'cascade'")
     assert _diagram_edges("Task") == set(rows.fetchall())
+
+
+def test_resume_section_lists_the_resume_task_transitions(conn):
+    rows = conn.execute("select from_status, to_status from jobmon.task_transition where kind = 'resume'")
+    section = DOC.split("## Resume\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^- task ([A-Z]) to ([A-Z]):", section, flags=re.MULTILINE))
+    assert listed == set(rows.fetchall())
