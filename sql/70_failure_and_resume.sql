@@ -175,11 +175,11 @@ begin
     select array_agg(l.id order by l.id) into locked_tasks
       from (select t.id
               from jobmon.task t
-             where t.id in (select ti.task_id
-                              from jobmon.task_instance ti
-                             where ti.workflow_run_id = run_id
-                               and ti.status in ('R', 'O')
-                               and ti.report_by_date < now())
+             where t.id = any (array(select ti.task_id
+                                       from jobmon.task_instance ti
+                                      where ti.workflow_run_id = run_id
+                                        and ti.status in ('R', 'O')
+                                        and ti.report_by_date < now()))
              order by t.id
                for no key update of t skip locked) l;
     if locked_tasks is null then
@@ -323,9 +323,9 @@ begin
     select array_agg(l.id order by l.id) into locked
       from (select t.id
               from jobmon.task t
-             where t.id in (select ti.task_id from jobmon.task_instance ti
-                             where ti.workflow_run_id = run_id
-                               and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K'))
+             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.workflow_run_id = run_id
+                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
              order by t.id
                for no key update of t) l;
     if locked is null then
