@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from jobmon_db.connection import resolve_dsn
 
-from . import report, runner, workload
+from . import report, resume, runner, workload
 
 SERVER_SETTINGS = (
     "fsync",
@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the multi-client runs")
     parser.add_argument("--rounds", type=int, default=3, help="times each run is repeated (median throughput)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="directory for results.json/png")
+    resume.add_arguments(parser)
     args = parser.parse_args(argv)
     if min(args.tasks, args.hot_tasks, args.clients, args.rounds) < 1:
         parser.error("--tasks, --hot-tasks, --clients and --rounds must be at least 1")
@@ -98,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     print(report.targets_text(report.targets(summaries)))
     print()
     print(report.ratios_text(summaries))
+    # The triage sweep and the change feed (own database; writes resume_plans.txt).
+    print()
+    print(resume.run(resolve_dsn(args.dsn), args.resume_instances, args.resume_rounds, args.out).text())
     print(f"Wrote {args.out / 'results.json'} and {args.out / 'results.png'}", file=sys.stderr)
     return 0
 
