@@ -8,6 +8,7 @@ writes results.json and results.png into --out.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -20,7 +21,7 @@ from tqdm import tqdm
 
 from jobmon_db.connection import resolve_dsn
 
-from . import report, resume, runner, workload
+from . import call_sites, report, resume, runner, workload
 
 SERVER_SETTINGS = (
     "fsync",
@@ -42,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hot-tasks", type=int, default=50, help="tasks in the set all clients share")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients of the multi-client runs")
     parser.add_argument("--rounds", type=int, default=3, help="times each run is repeated (median throughput)")
+    parser.add_argument("--call-site-calls", type=int, default=200, help="calls of each call-site pair (1 client)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="directory for results.json/png")
     resume.add_arguments(parser)
     args = parser.parse_args(argv)
@@ -102,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     # The triage sweep and the change feed (own database; writes resume_plans.txt).
     print()
     print(resume.run(resolve_dsn(args.dsn), args.resume_instances, args.resume_rounds, args.out).text())
+    print()
+    pairs = call_sites.run(dsn, max(args.call_site_calls, 1))
+    (args.out / "call_sites.json").write_text(json.dumps(call_sites.as_json(pairs), indent=2))
+    print(call_sites.text(pairs))
     print(f"Wrote {args.out / 'results.json'} and {args.out / 'results.png'}", file=sys.stderr)
     return 0
 

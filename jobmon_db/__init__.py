@@ -4,6 +4,14 @@ Call :func:`transition_task_instance` (or its async twin) with a psycopg 3
 connection; the database validates and applies the transition.
 """
 
+from .distributor import (
+    log_distributor_id,
+    log_distributor_id_async,
+    log_no_distributor_id,
+    log_no_distributor_id_async,
+    log_unknown_error,
+    log_unknown_error_async,
+)
 from .errors import (
     InvalidArgument,
     InvalidStateTransition,
@@ -35,6 +43,26 @@ from .resume import (
 )
 from .statuses import TaskInstanceStatus, TaskStatus
 from .transitions import TransitionResult, transition_task_instance, transition_task_instance_async
+from .wire import (
+    CallSiteResult,
+    DistributorTaskInstance,
+    LogRunningResult,
+    WorkerNodeTaskInstance,
+    distributor_task_instances,
+    distributor_task_instances_async,
+    worker_node_task_instance,
+    worker_node_task_instance_async,
+)
+from .worker_node import (
+    log_done,
+    log_done_async,
+    log_error,
+    log_error_async,
+    log_heartbeat,
+    log_heartbeat_async,
+    log_running,
+    log_running_async,
+)
 
 __all__ = [
     "InvalidArgument",
@@ -67,4 +95,26 @@ __all__ = [
     "terminate_workflow_run_async",
     "triage_overdue",
     "triage_overdue_async",
+    "CallSiteResult",
+    "DistributorTaskInstance",
+    "LogRunningResult",
+    "WorkerNodeTaskInstance",
+    "distributor_task_instances",
+    "distributor_task_instances_async",
+    "worker_node_task_instance",
+    "worker_node_task_instance_async",
+    "log_running",
+    "log_running_async",
+    "log_heartbeat",
+    "log_heartbeat_async",
+    "log_done",
+    "log_done_async",
+    "log_error",
+    "log_error_async",
+    "log_distributor_id",
+    "log_distributor_id_async",
+    "log_no_distributor_id",
+    "log_no_distributor_id_async",
+    "log_unknown_error",
+    "log_unknown_error_async",
 ]

@@ -8,6 +8,7 @@
 | JM011        | WorkflowNotFound                |
 | 22023        | UnknownStatus                   |
 | 22004        | InvalidArgument                 |
+| 22001        | InvalidArgument (text too long) |
 | 55P03, 57014 | TransitionTimeout (retryable)   |
 | 40P01, 40001 | RetryableError                  |
 
@@ -101,6 +102,7 @@ _BY_SQLSTATE: dict[str, type[JobmonDBError]] = {
     "JM011": WorkflowNotFound,
     "22023": UnknownStatus,
     "22004": InvalidArgument,
+    "22001": InvalidArgument,
     "55P03": TransitionTimeout,
     "57014": TransitionTimeout,
     "40P01": RetryableError,

@@ -98,3 +98,43 @@ def make_run_instance(
     assert row is not None
     conn.execute("update jobmon.task set current_attempt_from = %s where id = %s", (row[0], row[1]))
     return row[0], row[1]
+
+
+# ---------------------------------------------------------------------------
+# Call-site functions (log_running, log_done, ...): a task instance with every
+# column the routes write still empty, and what a call changed.
+# ---------------------------------------------------------------------------
+
+#: The task status a task is in while its task instance has this status (the cascade's end state).
+NATURAL_TASK_STATUS = {
+    "Q": "Q", "I": "I", "O": "O", "W": "G", "R": "R", "T": "R", "X": "O",
+    "Z": "A", "U": "G", "E": "G", "D": "D", "K": "R", "F": "F",
+}  # fmt: skip
+
+
+def make_call_site_instance(
+    conn: psycopg.Connection[Any], status: str, task_status: str | None = None, overdue: bool = True
+) -> tuple[int, int]:
+    """A task instance in `status` (task in its natural status, 1 of 3 attempts used), the current attempt,
+    with report_by_date an hour in the past (overdue) or in the future; the route's columns NULL."""
+    ti, task = make_task_instance(conn, status, task_status or NATURAL_TASK_STATUS[status], 1, 3)
+    conn.execute(
+        "update jobmon.task_instance set report_by_date = now() + %s * interval '1 hour' where id = %s",
+        (-1 if overdue else 1, ti),
+    )
+    conn.execute("update jobmon.task set current_attempt_from = %s where id = %s", (ti, task))
+    return ti, task
+
+
+def task_instance_row(conn: psycopg.Connection[Any], task_instance_id: int) -> dict[str, Any]:
+    """Every column of a task instance, and the number of its error-log rows as 'error_log_rows'."""
+    cur = conn.execute("select * from jobmon.task_instance where id = %s", (task_instance_id,))
+    names = [d.name for d in cur.description or []]
+    values = cur.fetchone()
+    assert values is not None
+    row = dict(zip(names, values, strict=True))
+    count = conn.execute(
+        "select count(*) from jobmon.task_instance_error_log where task_instance_id = %s", (task_instance_id,)
+    ).fetchone()
+    row["error_log_rows"] = count[0] if count else 0
+    return row

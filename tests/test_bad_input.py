@@ -514,3 +514,302 @@ def test_docs_show_every_bad_call_of_the_resume_functions() -> None:
         for call, sqlstate, message, _ in RESUME_SQL_CASES
     } | {(shown_call, "none", message, "InvalidArgument") for shown_call, _, message in _resume_py_cases()}
     assert shown == expected
+
+
+# ---------------------------------------------------------------------------
+# The call-site functions and wire forms (issue 8): each bad call through SQL
+# (named arguments) and through Python, its SQLSTATE, message and exception;
+# no row changes, and no message echoes more than ~200 characters of input.
+# docs/errors.md, '## Bad calls of the call-site functions', shows the same list.
+# ---------------------------------------------------------------------------
+
+HUGE = 20_000_000  # a 20 MB argument
+X200 = "x" * 200
+
+
+@dataclass(frozen=True)
+class CallSiteBad:
+    sql: str  # after `select * from jobmon.`; {ti} is the existing task instance (status Q)
+    python: str  # a jobmon_db call, evaluated with conn, ti and timedelta
+    sqlstate: str
+    message: str
+    exception: str
+
+
+CALL_SITE_CASES = [
+    CallSiteBad(
+        "log_running(task_instance_id => null, nodename => 'n', process_group_id => 1, next_report_increment => '1 min')",  # noqa: E501
+        "log_running(conn, None, 'n', 1, timedelta(minutes=1))",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_running(task_instance_id => 0, nodename => 'n', process_group_id => 1, next_report_increment => '1 min')",
+        "log_running(conn, 0, 'n', 1, timedelta(minutes=1))",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        "log_running(task_instance_id => {ti}, nodename => 'n', process_group_id => 1, next_report_increment => null)",
+        "log_running(conn, ti, 'n', 1, None)",
+        "22004",
+        "next_report_increment must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        f"log_running(task_instance_id => {{ti}}, nodename => repeat('x', {HUGE}), process_group_id => 1, next_report_increment => '1 min')",  # noqa: E501
+        f"log_running(conn, ti, 'x' * {HUGE}, 1, timedelta(minutes=1))",
+        "22001",
+        f"nodename is too long: {HUGE} characters, at most 150 are stored",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_running(task_instance_id => {ti}, nodename => 'n', process_group_id => 1, next_report_increment => '1 min')",  # noqa: E501
+        "log_running(conn, ti, 'n', 1, timedelta(minutes=1))",
+        "JM001",
+        "Cannot transition TaskInstance id: {ti} from Q to R",
+        "InvalidStateTransition",
+    ),
+    CallSiteBad(
+        "log_heartbeat(task_instance_id => null, next_report_increment => '1 min')",
+        "log_heartbeat(conn, None, timedelta(minutes=1))",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_heartbeat(task_instance_id => 0, next_report_increment => '1 min')",
+        "log_heartbeat(conn, 0, timedelta(minutes=1))",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        "log_heartbeat(task_instance_id => {ti}, next_report_increment => '-1 min')",
+        "log_heartbeat(conn, ti, timedelta(minutes=-1))",
+        "22023",
+        "next_report_increment must not be negative",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_done(task_instance_id => null)",
+        "log_done(conn, None)",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_done(task_instance_id => 0)",
+        "log_done(conn, 0)",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        f"log_done(task_instance_id => {{ti}}, usage_str => repeat('x', {HUGE}))",
+        f"log_done(conn, ti, usage_str='x' * {HUGE})",
+        "22001",
+        f"usage_str is too long: {HUGE} characters, at most 250 are stored",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_done(task_instance_id => {ti})",
+        "log_done(conn, ti)",
+        "JM001",
+        "Cannot transition TaskInstance id: {ti} from Q to D",
+        "InvalidStateTransition",
+    ),
+    CallSiteBad(
+        "log_error(task_instance_id => null, error_state => 'E', description => 'boom')",
+        "log_error(conn, None, 'E', 'boom')",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_error(task_instance_id => 0, error_state => 'E', description => 'boom')",
+        "log_error(conn, 0, 'E', 'boom')",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        "log_error(task_instance_id => {ti}, error_state => null, description => 'boom')",
+        "log_error(conn, ti, None, 'boom')",
+        "22004",
+        "error_state must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_error(task_instance_id => {ti}, error_state => 'D', description => 'boom')",
+        "log_error(conn, ti, 'D', 'boom')",
+        "22023",
+        "Unknown error_state: 'D'",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        f"log_error(task_instance_id => {{ti}}, error_state => repeat('x', {HUGE}), description => 'boom')",
+        f"log_error(conn, ti, 'x' * {HUGE}, 'boom')",
+        "22023",
+        f"Unknown error_state: '{X200}'",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_error(task_instance_id => {ti}, error_state => 'E', description => null)",
+        "log_error(conn, ti, 'E', None)",
+        "22004",
+        "description must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_unknown_error(task_instance_id => null, description => 'x')",
+        "log_unknown_error(conn, None, 'x')",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_unknown_error(task_instance_id => 0, description => 'x')",
+        "log_unknown_error(conn, 0, 'x')",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        "log_unknown_error(task_instance_id => {ti}, description => null)",
+        "log_unknown_error(conn, ti, None)",
+        "22004",
+        "description must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => null, distributor_id => 'j', next_report_increment => '1 min')",
+        "log_distributor_id(conn, None, 'j', timedelta(minutes=1))",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => 0, distributor_id => 'j', next_report_increment => '1 min')",
+        "log_distributor_id(conn, 0, 'j', timedelta(minutes=1))",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => {ti}, distributor_id => null, next_report_increment => '1 min')",
+        "log_distributor_id(conn, ti, None, timedelta(minutes=1))",
+        "22004",
+        "distributor_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        f"log_distributor_id(task_instance_id => {{ti}}, distributor_id => repeat('x', {HUGE}), next_report_increment => '1 min')",  # noqa: E501
+        f"log_distributor_id(conn, ti, 'x' * {HUGE}, timedelta(minutes=1))",
+        "22001",
+        f"distributor_id is too long: {HUGE} characters, at most 20 are stored",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => {ti}, distributor_id => 'j', next_report_increment => '1 min')",
+        "log_distributor_id(conn, ti, 'j', timedelta(minutes=1))",
+        "JM001",
+        "Cannot transition TaskInstance id: {ti} from Q to O",
+        "InvalidStateTransition",
+    ),
+    CallSiteBad(
+        "log_no_distributor_id(task_instance_id => null, description => 'x')",
+        "log_no_distributor_id(conn, None, 'x')",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_no_distributor_id(task_instance_id => 0, description => 'x')",
+        "log_no_distributor_id(conn, 0, 'x')",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+    CallSiteBad(
+        "log_no_distributor_id(task_instance_id => {ti}, description => null)",
+        "log_no_distributor_id(conn, ti, None)",
+        "22004",
+        "description must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "distributor_task_instances(task_instance_ids => null)",
+        "distributor_task_instances(conn, None)",
+        "22004",
+        "task_instance_ids must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "worker_node_task_instance(task_instance_id => null)",
+        "worker_node_task_instance(conn, None)",
+        "22004",
+        "task_instance_id must not be NULL",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "worker_node_task_instance(task_instance_id => 0)",
+        "worker_node_task_instance(conn, 0)",
+        "JM003",
+        "TaskInstance id: 0 not found",
+        "TaskInstanceNotFound",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case", CALL_SITE_CASES, ids=[c.python.split("(")[0] + f"-{i}" for i, c in enumerate(CALL_SITE_CASES)]
+)
+def test_bad_call_site_sql_call_gets_its_sqlstate_and_a_short_message_and_changes_nothing(
+    db: tuple[psycopg.Connection[Any], int], case: CallSiteBad
+) -> None:
+    conn, ti = db
+    before = everything(conn)
+    with pytest.raises(psycopg.Error) as raised:
+        conn.execute("select * from jobmon." + case.sql.format(ti=ti))
+    diag = raised.value.diag
+    assert (diag.sqlstate, diag.message_primary) == (case.sqlstate, case.message.format(ti=ti))
+    assert len(diag.message_primary or "") < 250 and len(diag.message_detail or "") < 500
+    assert name(type(translate(raised.value) or raised.value)) == case.exception
+    assert everything(conn) == before
+
+
+@pytest.mark.parametrize(
+    "case", CALL_SITE_CASES, ids=[c.python.split("(")[0] + f"-{i}" for i, c in enumerate(CALL_SITE_CASES)]
+)
+def test_bad_call_site_python_call_raises_its_exception_and_changes_nothing(
+    db: tuple[psycopg.Connection[Any], int], case: CallSiteBad
+) -> None:
+    import datetime
+
+    import jobmon_db
+
+    conn, ti = db
+    before = everything(conn)
+    with pytest.raises(JobmonDBError) as raised:
+        eval(case.python, {"conn": conn, "ti": ti, "timedelta": datetime.timedelta, **vars(jobmon_db)})
+    error = raised.value
+    assert (name(type(error)), error.sqlstate, error.message) == (
+        case.exception,
+        case.sqlstate,
+        case.message.format(ti=ti),
+    )
+    assert len(str(error)) < 1000
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert everything(conn) == before
+
+
+def test_docs_show_every_call_site_case() -> None:
+    shown = {tuple(row[:5]) for row in doc_rows("Bad calls of the call-site functions")}
+    expected = {
+        (c.sql.format(ti=DOC_ID), c.sqlstate, c.message.format(ti=DOC_ID), c.python, c.exception)
+        for c in CALL_SITE_CASES
+    }
+    assert shown == expected

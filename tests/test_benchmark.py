@@ -80,3 +80,11 @@ def test_prints_the_table_targets_and_ratios_last(results):
     assert "Targets:" in printed and ("PASS" in printed or "FAIL" in printed)
     assert printed.index("Targets:") < printed.index("Ratios")
     assert {t["description"].split()[0].rstrip(",") for t in results["targets"]} == {"fn", "fn_prepared"}
+
+
+def test_prints_each_call_site_function_next_to_the_transition_it_makes(results):
+    printed = results["printed"]
+    assert "Call-site functions vs transition_task_instance" in printed
+    for name in ("log_running", "log_heartbeat", "log_done", "log_error", "log_unknown_error",
+                 "log_distributor_id", "log_no_distributor_id"):  # fmt: skip
+        assert f"| {name} " in printed

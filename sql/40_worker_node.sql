@@ -1,0 +1,459 @@
+-- What the worker node reports about its task instance, one function per
+-- route: log_running, log_heartbeat, log_done, log_error (also the
+-- reconciler's), and the helpers every call-site function shares (also used
+-- by sql/50_distributor.sql). Result types are in migrations/0003_call_sites.sql.
+-- Applied repeatably by the post-apply step (create or replace).
+--
+-- Every call-site function does the same four things, in one call:
+--   1. check its arguments (nothing is locked or written before);
+--   2. lock the task, then the task instance (jobmon._lock_task_instance);
+--   3. decide from the status as locked: a repeat of the call that already
+--      took effect changes nothing (outcome 'unchanged'); otherwise ask
+--      jobmon.transition_task_instance() for the move (the one place the
+--      rules and the cascade are applied; it re-locks the rows already held,
+--      which costs nothing);
+--   4. write the route's columns (and error-log row) only when that move was
+--      applied, and return the state after the call.
+
+-- ---------------------------------------------------------------------------
+-- jobmon._lock_task_instance(task_instance_id bigint)
+--   returns (status, task_id, task_status, stale, report_by_date, distributor_id)
+--
+-- Internal. Locks the task, then the task instance, FOR NO KEY UPDATE (the
+-- project's lock order), re-checking under the lock that the task instance
+-- still belongs to the task locked (else it locks again), and returns what
+-- the callers decide from. Locks are held until the caller's transaction ends.
+-- Raises 22004 NULL id, JM003 no task instance has this id.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._lock_task_instance(
+    task_instance_id bigint,
+    out status text, out task_id bigint, out task_status text, out stale boolean,
+    out report_by_date timestamptz, out distributor_id text)
+returns record
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    ti_id constant bigint := _lock_task_instance.task_instance_id;
+    task_row record;
+begin
+    if ti_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed.';
+    end if;
+    loop
+        select t.id, t.status, t.current_attempt_from
+          into task_row
+          from jobmon.task t
+         where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
+           for no key update;
+        if not found then
+            raise exception 'TaskInstance id: % not found', ti_id
+                using errcode = 'JM003', hint = 'Nothing was changed.';
+        end if;
+        select ti.status, ti.report_by_date, ti.distributor_id
+          into _lock_task_instance.status, _lock_task_instance.report_by_date, _lock_task_instance.distributor_id
+          from jobmon.task_instance ti
+         where ti.id = ti_id and ti.task_id = task_row.id
+           for no key update;
+        exit when found;  -- else it moved to another task meanwhile: lock again
+    end loop;
+    _lock_task_instance.task_id := task_row.id;
+    _lock_task_instance.task_status := task_row.status;
+    _lock_task_instance.stale := ti_id < task_row.current_attempt_from;
+end;
+$$;
+comment on function jobmon._lock_task_instance(bigint) is
+    'Internal. Locks the task, then the task instance (FOR NO KEY UPDATE), and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._call_site_result(task_instance_id, outcome, previous_status, stale, error_log_id)
+--   returns jobmon.call_site_result
+--
+-- Internal. The result of a call-site function: the task instance and its
+-- task as they are after the call, with the call's outcome. Reads rows the
+-- caller has locked.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._call_site_result(
+    task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint)
+returns jobmon.call_site_result
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
+           ti.status_date, ti.report_by_date, ti.distributor_id::text, error_log_id
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+     where ti.id = task_instance_id;
+$$;
+comment on function jobmon._call_site_result(bigint, text, text, boolean, bigint) is
+    'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_length(argument text, value text, max_length integer) returns void
+--
+-- Internal. Raises 22001 when value is longer than the column it is written
+-- to; the message names the argument and its length, never its text.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_length(argument text, value text, max_length integer)
+returns void
+language plpgsql
+immutable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if length(value) > max_length then
+        raise exception '% is too long: % characters, at most % are stored', argument, length(value), max_length
+            using errcode = '22001', hint = 'Nothing was changed.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_length(text, text, integer) is
+    'Internal. Raises 22001 (naming the argument, not echoing it) when value is longer than max_length characters.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_interval(argument text, value interval) returns void
+--
+-- Internal. Raises 22004 for a NULL interval, 22023 for a negative one.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_interval(argument text, value interval)
+returns void
+language plpgsql
+immutable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if value is null then
+        raise exception '% must not be NULL', argument
+            using errcode = '22004', hint = 'Pass an interval such as ''279 seconds''. Nothing was changed.';
+    end if;
+    if value < interval '0' then
+        raise exception '% must not be negative', argument
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_interval(text, interval) is
+    'Internal. Raises 22004 for a NULL interval argument, 22023 for a negative one.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._write_usage(task_instance_id bigint, nodename, stdout, stderr,
+--   stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str)
+--   returns void
+--
+-- Internal. Checks (check => true) or writes (check => false) what a job
+-- used and where its logs are: a NULL argument leaves its column as it is.
+-- The writer expects the task instance locked. Raises 22001 (too long).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._write_usage(
+    task_instance_id bigint, check_only boolean,
+    nodename text, stdout text, stderr text, stdout_log text, stderr_log text,
+    wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text)
+returns void
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if check_only then
+        -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
+        perform jobmon._require_length('nodename', nodename, 150),
+                jobmon._require_length('stdout', stdout, 2048),
+                jobmon._require_length('stderr', stderr, 2048),
+                jobmon._require_length('wallclock', wallclock, 50),
+                jobmon._require_length('maxrss', maxrss, 50),
+                jobmon._require_length('maxpss', maxpss, 50),
+                jobmon._require_length('cpu', cpu, 50),
+                jobmon._require_length('io', io, 50),
+                jobmon._require_length('usage_str', usage_str, 250);
+        return;
+    end if;
+    update jobmon.task_instance ti
+       set nodename = coalesce(_write_usage.nodename, ti.nodename),
+           stdout = coalesce(_write_usage.stdout, ti.stdout),
+           stderr = coalesce(_write_usage.stderr, ti.stderr),
+           stdout_log = coalesce(_write_usage.stdout_log, ti.stdout_log),
+           stderr_log = coalesce(_write_usage.stderr_log, ti.stderr_log),
+           wallclock = coalesce(_write_usage.wallclock, ti.wallclock),
+           maxrss = coalesce(_write_usage.maxrss, ti.maxrss),
+           maxpss = coalesce(_write_usage.maxpss, ti.maxpss),
+           cpu = coalesce(_write_usage.cpu, ti.cpu),
+           io = coalesce(_write_usage.io, ti.io),
+           usage_str = coalesce(_write_usage.usage_str, ti.usage_str)
+     where ti.id = _write_usage.task_instance_id
+       and num_nonnulls(_write_usage.nodename, _write_usage.stdout, _write_usage.stderr, _write_usage.stdout_log,
+                        _write_usage.stderr_log, _write_usage.wallclock, _write_usage.maxrss, _write_usage.maxpss,
+                        _write_usage.cpu, _write_usage.io, _write_usage.usage_str) > 0;
+end;
+$$;
+comment on function jobmon._write_usage(bigint, boolean, text, text, text, text, text, text, text, text, text, text, text) is
+    'Internal. check_only: raises 22001 when a usage argument is longer than its column. Else writes the non-NULL usage arguments (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str) to a locked task instance.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._add_error_log(task_instance_id bigint, description text) returns bigint
+--
+-- Internal. Adds one task_instance_error_log row; returns its id. Called only
+-- after a move the row belongs to was applied.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._add_error_log(task_instance_id bigint, description text)
+returns bigint
+language sql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    insert into jobmon.task_instance_error_log (task_instance_id, description)
+    values (task_instance_id, description)
+    returning id;
+$$;
+comment on function jobmon._add_error_log(bigint, text) is
+    'Internal. Adds one jobmon.task_instance_error_log row for an applied error move; returns its id.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_description(description text) returns void
+--
+-- Internal. Raises 22004 when an error report has no description.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_description(description text)
+returns void
+language plpgsql
+immutable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if description is null then
+        raise exception 'description must not be NULL'
+            using errcode = '22004', hint = 'Pass the error message ('''' when there is none). Nothing was changed.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_description(text) is
+    'Internal. Raises 22004 when an error report''s description is NULL.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_running(task_instance_id bigint, nodename text, process_group_id
+--   integer, next_report_increment interval, distributor_id text default null)
+--   returns jobmon.log_running_result
+--
+-- The worker node's job started. Decided from the status as locked:
+--   R        -> nothing written, outcome 'unchanged' (a repeated report);
+--   K        -> moved K -> F (the worker must stop), nothing else written;
+--   X        -> moved X -> E, nothing else written;
+--   anything else -> moved to R by the rules (O -> R, I -> R when the worker
+--      beat the distributor, T -> R); when applied, also writes nodename,
+--      process_group_id and distributor_id (each only when not NULL) and
+--      report_by_date = now() + next_report_increment. A status with no
+--      move to R raises JM001.
+-- Returns the worker-node wire form after the call, outcome and the status
+-- before; the worker runs the command only when status is R.
+-- Called by: the worker node. Locks: the task, then the task instance.
+-- Raises: 22004 NULL task_instance_id or next_report_increment; 22023
+-- negative increment; 22001 nodename (150) or distributor_id (20) too long;
+-- JM003 not found; JM001/JM002 as jobmon.transition_task_instance().
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_running(
+    task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval,
+    distributor_id text default null)
+returns jobmon.log_running_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    ti_id   constant bigint := log_running.task_instance_id;
+    locked  record;
+    target  text;
+    outcome text := 'unchanged';
+    wire    jobmon.worker_node_task_instance_wire;
+begin
+    perform jobmon._require_interval('next_report_increment', next_report_increment),
+            jobmon._require_length('nodename', nodename, 150),
+            jobmon._require_length('distributor_id', distributor_id, 20);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> 'R' then
+        target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
+        outcome := (jobmon.transition_task_instance(ti_id, target)).outcome;
+        if outcome = 'applied' and target = 'R' then
+            update jobmon.task_instance ti
+               set nodename = coalesce(log_running.nodename, ti.nodename),
+                   process_group_id = coalesce(log_running.process_group_id, ti.process_group_id),
+                   distributor_id = coalesce(log_running.distributor_id, ti.distributor_id),
+                   report_by_date = now() + next_report_increment
+             where ti.id = ti_id;
+        end if;
+    end if;
+    wire := jobmon.worker_node_task_instance(ti_id);
+    return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
+            wire.workflow_id, wire.stdout, wire.stderr, outcome, locked.status)::jobmon.log_running_result;
+end;
+$$;
+comment on function jobmon.log_running(bigint, text, integer, interval, text) is
+    'The worker node''s job started: moves the task instance to R (O/I/T -> R; K -> F and X -> E instead) and, when moved to R, writes nodename, process_group_id, distributor_id (when given) and report_by_date = now() + next_report_increment. A repeat (already R) changes nothing (outcome ''unchanged''). Returns the worker-node wire form, outcome and previous_status. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval)
+--   returns jobmon.call_site_result
+--
+-- The worker node is alive. A live task instance (O, R, T) gets
+-- report_by_date = now() + next_report_increment, and T comes back to R
+-- (through jobmon.transition_task_instance()); outcome 'applied'. Any other
+-- status (not launched yet, finished, or told to die: K) is left alone,
+-- outcome 'ignored'; the worker reads status and stops when it is K. No
+-- other column is touched.
+-- Called by: the worker node, every ~90 s. Locks: the task, then the task
+-- instance.
+-- Raises: 22004 NULL argument; 22023 negative increment; JM003 not found.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval)
+returns jobmon.call_site_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    ti_id   constant bigint := log_heartbeat.task_instance_id;
+    locked  record;
+    outcome text := 'ignored';
+begin
+    perform jobmon._require_interval('next_report_increment', next_report_increment);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
+        if locked.status = 'T' then
+            perform jobmon.transition_task_instance(ti_id, 'R');
+        end if;
+        update jobmon.task_instance ti
+           set report_by_date = now() + next_report_increment
+         where ti.id = ti_id;
+        outcome := 'applied';
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+end;
+$$;
+comment on function jobmon.log_heartbeat(bigint, interval) is
+    'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = now() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_done(task_instance_id bigint, nodename, stdout, stderr,
+--   stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str
+--   text default null) returns jobmon.call_site_result
+--
+-- The worker node's job finished. Already D: nothing written, outcome
+-- 'unchanged'. Else asks for the move to D (R -> D; K -> D when a resumed
+-- run let it finish; U -> D is untimely: nothing written); when applied,
+-- writes every usage argument that is not NULL.
+-- Called by: the worker node. Locks: the task, then the task instance.
+-- Raises: 22004 NULL id; 22001 a usage argument longer than its column;
+-- JM003 not found; JM001/JM002 as jobmon.transition_task_instance().
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_done(
+    task_instance_id bigint,
+    nodename text default null, stdout text default null, stderr text default null,
+    stdout_log text default null, stderr_log text default null, wallclock text default null,
+    maxrss text default null, maxpss text default null, cpu text default null, io text default null,
+    usage_str text default null)
+returns jobmon.call_site_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    ti_id   constant bigint := log_done.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+begin
+    perform jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
+                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> 'D' then
+        outcome := (jobmon.transition_task_instance(ti_id, 'D')).outcome;
+        if outcome = 'applied' then
+            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
+                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+end;
+$$;
+comment on function jobmon.log_done(bigint, text, text, text, text, text, text, text, text, text, text, text) is
+    'The worker node''s job finished: moves the task instance to D and, when applied, writes every usage argument that is not NULL (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str). Already D: outcome ''unchanged''; untimely (U -> D): nothing written. Locks task, then task instance. Raises 22004, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_error(task_instance_id bigint, error_state text, description
+--   text, nodename ... usage_str text default null)
+--   returns jobmon.call_site_result
+--
+-- An error report of the worker node or the reconciler: error_state is E
+-- (application error), Z (resource error), U (unknown error) or F (fatal).
+-- Already in error_state: nothing written, outcome 'unchanged' (a retried
+-- report adds no second error-log row). From T, when the rules have no move
+-- from T to error_state, it first comes back to R, then moves R ->
+-- error_state (both through jobmon.transition_task_instance()). When the move
+-- is applied: the usage arguments that are not NULL are written and exactly
+-- one task_instance_error_log row is added (error_log_id in the result). An
+-- untimely move writes nothing.
+-- Called by: the worker node, the distributor's reconciler. Locks: the task,
+-- then the task instance.
+-- Raises: 22004 NULL id, error_state or description; 22023 error_state not
+-- one of E, Z, U, F; 22001 a usage argument too long; JM003 not found;
+-- JM001/JM002 as jobmon.transition_task_instance().
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_error(
+    task_instance_id bigint, error_state text, description text,
+    nodename text default null, stdout text default null, stderr text default null,
+    stdout_log text default null, stderr_log text default null, wallclock text default null,
+    maxrss text default null, maxpss text default null, cpu text default null, io text default null,
+    usage_str text default null)
+returns jobmon.call_site_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    ti_id   constant bigint := log_error.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+    log_id  bigint;
+begin
+    if error_state is null then
+        raise exception 'error_state must not be NULL'
+            using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
+    end if;
+    if error_state not in ('E', 'Z', 'U', 'F') then
+        raise exception 'Unknown error_state: %', quote_literal(left(error_state, 200))
+            using errcode = '22023',
+                  detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
+                  hint = 'Nothing was changed.';
+    end if;
+    perform jobmon._require_description(description),
+            jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
+                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> error_state then
+        if locked.status = 'T' and not exists (select 1 from jobmon.task_instance_transition r
+                                                where r.from_status = 'T' and r.to_status = error_state) then
+            perform jobmon.transition_task_instance(ti_id, 'R');
+        end if;
+        outcome := (jobmon.transition_task_instance(ti_id, error_state)).outcome;
+        if outcome = 'applied' then
+            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
+                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
+            log_id := jobmon._add_error_log(ti_id, description);
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+end;
+$$;
+comment on function jobmon.log_error(bigint, text, text, text, text, text, text, text, text, text, text, text, text, text) is
+    'An error report (worker node or reconciler): moves the task instance to error_state (E, Z, U or F; from T through R when the rules require it) and, when applied, writes the non-NULL usage arguments and adds exactly one task_instance_error_log row. Already in error_state: outcome ''unchanged'', nothing written; untimely: nothing written. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
