@@ -4,10 +4,10 @@ One session holds its locks in an open transaction; the other either runs
 past them without waiting (the triage sweep: SKIP LOCKED) or is seen waiting
 on a lock in pg_stat_activity before the first commits.
 
-Stand-ins (the call-site functions of branch `callsites` were not there when
-these were written): a heartbeat is the task lock plus an UPDATE of
-report_by_date, as jobmon.log_heartbeat() does it; log_running and log_done
-are jobmon.transition_task_instance(ti, 'R') and (ti, 'D').
+The worker node's calls are the call-site functions of branch `callsites`
+(jobmon.log_heartbeat, log_running, log_done); the queue of a task is a
+stand-in (a direct update and insert) where jobmon.queue_task_batch is not
+merged.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ import pytest
 from jobmon_db import (
     InvalidStateTransition,
     RetryableError,
+    log_done,
+    log_heartbeat,
+    log_running,
     reset_tasks_for_resume,
     terminate_workflow_run,
     transition_task_instance,
@@ -34,16 +37,12 @@ __all__ = ["conn", "reporters"]  # fixtures of the race harness
 
 
 def heartbeat(session: psycopg.Connection[Any], ti: int, minutes: int = 10) -> None:
-    """A heartbeat as log_heartbeat() writes it: lock the task, then push the deadline."""
-    session.execute(
-        "select 1 from jobmon.task where id = (select task_id from jobmon.task_instance where id = %s)"
-        " for no key update",
-        (ti,),
-    )
-    session.execute(
-        "update jobmon.task_instance set report_by_date = now() + make_interval(mins => %s) where id = %s",
-        (minutes, ti),
-    )
+    """The worker node's heartbeat (locks the task, then the instance; pushes the deadline; T back to R)."""
+    assert log_heartbeat(session, ti, timedelta(minutes=minutes)).outcome == "applied"
+
+
+def running(session: psycopg.Connection[Any], ti: int) -> Any:
+    return log_running(session, ti, "node-1", 42, timedelta(minutes=10))
 
 
 def status_of(conn: psycopg.Connection[Any], ti: int) -> tuple[str, str]:
@@ -122,9 +121,7 @@ def test_a_heartbeat_waits_for_the_sweep_that_holds_its_task_and_then_finds_t(co
     waiting = in_thread(worker, lambda c: heartbeat(c, ti))
     assert wait_until_blocked(conn, worker.pid) == {sweep.pid}
     sweep.conn.commit()
-    waiting.result(timeout=WAIT_SECONDS)
-    # The heartbeat of a T instance brings it back to R (as log_heartbeat does): a valid move.
-    assert transition_task_instance(worker.conn, ti, "R").applied
+    waiting.result(timeout=WAIT_SECONDS)  # the heartbeat of a T instance brings it back to R
     worker.conn.commit()
     assert status_of(conn, ti) == ("R", "R")
     assert triage_overdue(conn, run_id, timedelta(0)) == []
@@ -138,7 +135,7 @@ def test_triage_skips_an_instance_whose_done_report_is_in_flight(conn, reporters
     ti, _ = make_run_instance(conn, run_id, "R", "R", report_by_date="-1 minute")
     worker = reporters("worker", autocommit=False)
 
-    assert transition_task_instance(worker.conn, ti, "D").applied
+    assert log_done(worker.conn, ti).outcome == "applied"
     assert triage_overdue(conn, run_id, timedelta(0)) == []  # no wait, no triage
     worker.conn.commit()
     assert triage_overdue(conn, run_id, timedelta(0)) == []
@@ -152,14 +149,15 @@ def test_a_done_report_waits_for_the_sweep_and_is_judged_on_t(conn, reporters):
     worker = reporters("worker")
 
     triage_overdue(sweep.conn, run_id, timedelta(0))
-    waiting = in_thread(worker, lambda c: transition_task_instance(c, ti, "D"))
+    waiting = in_thread(worker, lambda c: log_done(c, ti))
     assert wait_until_blocked(conn, worker.pid) == {sweep.pid}
     sweep.conn.commit()
-    # T -> D is no move: the bare function refuses it (log_done of branch callsites passes through R).
+    # T -> D is no move: log_done is refused; the worker's next heartbeat brings it back to R first.
     with pytest.raises(InvalidStateTransition) as raised:
         waiting.result(timeout=WAIT_SECONDS)
     assert (raised.value.from_status, raised.value.to_status) == ("T", "D")
-    assert transition_task_instance(conn, ti, "R").applied and transition_task_instance(conn, ti, "D").applied
+    heartbeat(conn, ti)
+    assert log_done(conn, ti).outcome == "applied"
     assert status_of(conn, ti) == ("D", "D")
 
 
@@ -173,7 +171,7 @@ def test_terminate_waits_for_log_running_and_decides_on_r(conn, reporters, hot, 
     worker = reporters("worker", autocommit=False)
     swarm = reporters("swarm")
 
-    assert transition_task_instance(worker.conn, ti, "R").applied
+    assert running(worker.conn, ti).outcome == "applied"
     waiting = in_thread(swarm, lambda c: terminate_workflow_run(c, run_id, hot=hot))
     assert wait_until_blocked(conn, swarm.pid) == {worker.pid}
     worker.conn.commit()
@@ -189,13 +187,13 @@ def test_log_running_waits_for_terminate_and_finds_k(conn, reporters):
     worker = reporters("worker")
 
     terminate_workflow_run(swarm.conn, run_id)
-    waiting = in_thread(worker, lambda c: transition_task_instance(c, ti, "R"))
+    waiting = in_thread(worker, lambda c: running(c, ti))
     assert wait_until_blocked(conn, worker.pid) == {swarm.pid}
     swarm.conn.commit()
-    with pytest.raises(InvalidStateTransition) as raised:  # K -> R is no move: the worker must stop
-        waiting.result(timeout=WAIT_SECONDS)
-    assert (raised.value.from_status, raised.value.to_status) == ("K", "R")
-    assert status_of(conn, ti) == ("K", "O")
+    result = waiting.result(timeout=WAIT_SECONDS)
+    # Told to die before it started: log_running takes K -> F and the worker does not run.
+    assert (result.previous_status.value, result.status.value, result.may_run) == ("K", "F", False)
+    assert status_of(conn, ti) == ("F", "F")  # still the task's current attempt: O -> E -> F
 
 
 def test_terminate_waits_for_log_done_and_leaves_d(conn, reporters):
@@ -204,7 +202,7 @@ def test_terminate_waits_for_log_done_and_leaves_d(conn, reporters):
     worker = reporters("worker", autocommit=False)
     swarm = reporters("swarm")
 
-    assert transition_task_instance(worker.conn, ti, "D").applied
+    assert log_done(worker.conn, ti).outcome == "applied"
     waiting = in_thread(swarm, lambda c: terminate_workflow_run(c, run_id))
     assert wait_until_blocked(conn, swarm.pid) == {worker.pid}
     worker.conn.commit()
@@ -219,7 +217,7 @@ def test_log_done_waits_for_terminate_and_finishes_gracefully_from_k(conn, repor
     worker = reporters("worker")
 
     terminate_workflow_run(swarm.conn, run_id)
-    waiting = in_thread(worker, lambda c: transition_task_instance(c, ti, "D"))
+    waiting = in_thread(worker, lambda c: log_done(c, ti))
     assert wait_until_blocked(conn, worker.pid) == {swarm.pid}
     swarm.conn.commit()
     done = waiting.result(timeout=WAIT_SECONDS)
