@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from jobmon_db.connection import resolve_dsn
 
-from . import call_sites, report, resume, runner, workload
+from . import batches, call_sites, report, resume, runner, workload
 
 SERVER_SETTINGS = (
     "fsync",
@@ -46,6 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--call-site-calls", type=int, default=200, help="calls of each call-site pair (1 client)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="directory for results.json/png")
     resume.add_arguments(parser)
+    batches.add_arguments(parser)
     args = parser.parse_args(argv)
     if min(args.tasks, args.hot_tasks, args.clients, args.rounds) < 1:
         parser.error("--tasks, --hot-tasks, --clients and --rounds must be at least 1")
@@ -108,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     pairs = call_sites.run(dsn, max(args.call_site_calls, 1))
     (args.out / "call_sites.json").write_text(json.dumps(call_sites.as_json(pairs), indent=2))
     print(call_sites.text(pairs))
+    # The set-based batch functions, on the same server (writes batches.json and batch_plans.txt).
+    batch_results = batches.run(dsn, batches.sizes_from(args), args.out)
+    print()
+    print(batch_results.text())
     print(f"Wrote {args.out / 'results.json'} and {args.out / 'results.png'}", file=sys.stderr)
     return 0
 

@@ -52,7 +52,7 @@ class ResumeResults:
         lines = [
             f"triage_overdue, run of {self.instances:,} instances, {OVERDUE} overdue:"
             f" median {t:.2f} ms (min {min(self.triage_ms):.2f}), moved {self.triage_moved},"
-            f" index scans only (no Seq Scan in any statement): {self.triage_uses_index}"
+            f" by ix_task_instance_live_by_run, no Seq Scan of task(_instance): {self.triage_uses_index}"
             f"  [target < 10 ms: {'met' if t < 10 else 'MISSED'}]",
             f"task_status_changes after {RUNNING:,} changes: median {f:.2f} ms (min {min(self.feed_ms):.2f}),"
             f" {self.feed_rows} rows  [target < 10 ms: {'met' if f < 10 else 'MISSED'}]",
@@ -144,7 +144,9 @@ def run(dsn: str, instances: int, rounds: int, out: Path, transition_count: int 
     with psycopg.connect(bench, autocommit=True) as conn:
         wf, run_id = _fill(conn, instances)
         plans, results.triage_moved = _plans(conn, run_id)
-        results.triage_uses_index = "Seq Scan" not in plans
+        results.triage_uses_index = "ix_task_instance_live_by_run" in plans and not any(
+            f"Seq Scan on {table} " in plans for table in ("task", "task_instance")
+        )
         out.mkdir(parents=True, exist_ok=True)
         (out / "resume_plans.txt").write_text(plans + "\n", encoding="utf-8")
         for _ in range(rounds):
@@ -179,7 +181,12 @@ def run(dsn: str, instances: int, rounds: int, out: Path, transition_count: int 
         with (out / "resume_plans.txt").open("a", encoding="utf-8") as f:
             f.write("\nThe change feed's query:\n" + "\n".join(r[0] for r in feed_plan) + "\n")
 
-        # What 0005 adds to every status change, measured on the same database.
+    workload.drop_database(dsn, "jobmon_bench_resume")
+
+    # What 0005 adds to every status change, on a small database of its own (rebuilding the indexes of a
+    # large one between rounds would load the server during the next round).
+    small = workload.recreate_database(dsn, "jobmon_bench_resume_cost")
+    with psycopg.connect(small, autocommit=True) as conn:
         _transition_cost(conn, 100)  # warm up
         timings: dict[str, list[float]] = {"with 0005": [], "without 0005": []}
         for _ in range(3):  # alternate, so load on the shared machine hits both alike
@@ -194,8 +201,9 @@ def run(dsn: str, instances: int, rounds: int, out: Path, transition_count: int 
                 "create index ix_task_instance_live_by_run on jobmon.task_instance"
                 " (workflow_run_id, status, report_by_date) where status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')"
             )
+            conn.execute("checkpoint")
         results.transition_us = {k: statistics.median(v) for k, v in timings.items()}
-    workload.drop_database(dsn, "jobmon_bench_resume")
+    workload.drop_database(dsn, "jobmon_bench_resume_cost")
     return results
 
 

@@ -493,6 +493,196 @@ def run_stress(
                 stress.cleanup(conn)
 
 
+# ---------------------------------------------------------------------------
+# Set-based and single-row calls mixed (python -m benchmarks.stress --batches)
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    """What a batch stress run did and what its checks found."""
+
+    seconds: float = 0.0
+    threads: int = 0
+    calls: Counter[str] = field(default_factory=Counter)  # function -> calls
+    outcomes: Counter[str] = field(default_factory=Counter)  # 'function outcome' -> rows
+    queued: Counter[int] = field(default_factory=Counter)  # task id -> times a queue call said 'applied'
+    unexpected: list[str] = field(default_factory=list)
+    deadlocks: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"{self.threads} threads, {self.seconds:.1f} s, {sum(self.calls.values())} calls"]
+        lines += [f"  {name:28} {value}" for name, value in sorted(self.calls.items())]
+        lines += [f"  {name:28} {value}" for name, value in sorted(self.outcomes.items())]
+        lines.append(f"  {'deadlocks':28} {self.deadlocks}")
+        lines.append(f"  {'unexpected_errors':28} {len(self.unexpected)}")
+        lines.append("checks: " + ("all passed" if not self.problems else f"{len(self.problems)} FAILED"))
+        lines += [f"  - {p}" for p in self.problems[:20]]
+        return "\n".join(lines)
+
+
+def _batch_setup(conn: psycopg.Connection[Any], tasks: int) -> tuple[int, int, int, int, list[int]]:
+    row = conn.execute(
+        """
+        with wf as (insert into jobmon.workflow (name) values ('batch stress') returning id),
+             run as (insert into jobmon.workflow_run (workflow_id) select id from wf returning id),
+             arr as (insert into jobmon.array (workflow_id, name) select id, 'stress' from wf returning id),
+             res as (insert into jobmon.task_resources (requested_resources) values ('{}') returning id)
+        select wf.id, run.id, arr.id, res.id from wf, run, arr, res
+        """
+    ).fetchone()
+    assert row is not None
+    workflow_id, run_id, array_id, res_id = row
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "insert into jobmon.task (workflow_id, array_id, status, max_attempts, name)"
+            " select %s, %s, 'G', 1000000, 'stress' from generate_series(1, %s) returning id",
+            (workflow_id, array_id, tasks),
+        )
+    ]
+    return workflow_id, run_id, array_id, res_id, sorted(ids)
+
+
+def _batch_worker(
+    dsn: str,
+    index: int,
+    deadline: float,
+    budget: itertools.count[int],
+    max_calls: int | None,
+    seed: int,
+    setup: tuple[int, int, int, int, list[int]],
+    report: BatchReport,
+    lock: threading.Lock,
+) -> None:
+    from jobmon_db import batches  # the batch wrappers
+
+    _, run_id, array_id, res_id, tasks = setup
+    rng = random.Random(seed * 1000 + index)
+    calls: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    queued: Counter[int] = Counter()
+    unexpected: list[str] = []
+    deadlocks = 0
+    increment = __import__("datetime").timedelta(seconds=90)
+    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+        conn.execute("set statement_timeout = '10s'")
+        while time.monotonic() < deadline:
+            if max_calls is not None and next(budget) >= max_calls:
+                break
+            subset = rng.sample(tasks, rng.randint(1, min(len(tasks), 12)))
+            instances = [
+                r[0]
+                for r in conn.execute(
+                    "select current_attempt_from from jobmon.task where id = any(%s) and current_attempt_from > 0",
+                    (subset,),
+                )
+            ]
+            batch_row = conn.execute("select next_batch_num from jobmon.array where id = %s", (array_id,)).fetchone()
+            batch = rng.randint(max(1, batch_row[0] - 3), max(1, batch_row[0] - 1)) if batch_row else 1
+            action = rng.choice(("queue", "instantiate", "launch", "heartbeats", "distributor_ids", "single", "single"))
+            try:
+                with conn.transaction():
+                    if action == "queue":
+                        rows: list[Any] = batches.queue_task_batch(conn, subset, array_id, res_id, run_id)
+                        for r in rows:
+                            if r.applied:
+                                queued[r.task_id] += 1
+                    elif action == "instantiate":
+                        rows = batches.instantiate_task_instances(conn, instances)
+                    elif action == "launch":
+                        rows = batches.launch_array_batch(conn, array_id, batch, increment)
+                    elif action == "heartbeats":
+                        rows = batches.log_heartbeats(conn, instances, increment)
+                    elif action == "distributor_ids":
+                        steps = rng.sample(range(12), rng.randint(1, 6))
+                        rows = batches.log_array_distributor_ids(conn, array_id, batch, [(s, f"j{s}") for s in steps])
+                    else:
+                        rows = []
+                        if instances:
+                            target = rng.choice("RRDEEZUO")
+                            try:
+                                rows = [transition_task_instance(conn, rng.choice(instances), target)]
+                            except InvalidStateTransition:
+                                outcomes["single rejected"] += 1
+                calls[action] += 1
+                for r in rows:
+                    outcomes[f"{action} {r.outcome}"] += 1
+            except Exception as error:
+                if getattr(error, "sqlstate", None) == "40P01":
+                    deadlocks += 1
+                unexpected.append(f"{action}: {type(error).__name__}: {error}")
+    with lock:
+        report.calls += calls
+        report.outcomes += outcomes
+        report.queued += queued
+        report.unexpected += unexpected
+        report.deadlocks += deadlocks
+
+
+def check_batch_rows(conn: psycopg.Connection[Any], tasks: list[int], report: BatchReport) -> list[str]:
+    """Invariants after a batch stress run; returns what does not hold."""
+    problems = [f"unexpected error: {text}" for text in report.unexpected[:20]]
+    if report.deadlocks:
+        problems.append(f"{report.deadlocks} deadlock(s) raised")
+    rows = conn.execute(
+        """
+        select t.id, t.status, t.num_attempts, t.current_attempt_from,
+               count(ti.id), coalesce(max(ti.id), 0),
+               count(ti.id) filter (where ti.status in ('Q', 'I', 'O', 'R', 'T')),
+               (select c.status from jobmon.task_instance c where c.id = t.current_attempt_from)
+          from jobmon.task t
+          left join jobmon.task_instance ti on ti.task_id = t.id
+         where t.id = any(%s)
+         group by t.id
+        """,
+        (tasks,),
+    ).fetchall()
+    for task, status, attempts, current, count, newest, live, current_status in rows:
+        if attempts != count or attempts != report.queued[task]:
+            problems.append(
+                f"lost update: task {task} counts {attempts} attempts, has {count} instances,"
+                f" and queue calls reported {report.queued[task]}"
+            )
+        if newest != current:
+            problems.append(f"task {task}: current_attempt_from {current} is not its newest instance {newest}")
+        if live > 1:
+            problems.append(f"task {task} has {live} live task instances")
+        if status in ("Q", "I", "O", "R") and current_status != status:
+            problems.append(f"task {task} is {status} but its current instance is {current_status}")
+    return problems
+
+
+def run_batch_stress(
+    dsn: str, *, seconds: float, threads: int = 8, tasks: int = 24, seed: int = 0, max_calls: int | None = None
+) -> BatchReport:
+    """Set-based and single-row calls on one array's overlapping tasks from `threads` connections; then the checks."""
+    report = BatchReport(threads=threads)
+    lock = threading.Lock()
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        setup = _batch_setup(admin, tasks)
+        started = time.monotonic()
+        budget = itertools.count()
+        workers = [
+            threading.Thread(
+                target=_batch_worker,
+                args=(dsn, i, started + seconds, budget, max_calls, seed, setup, report, lock),
+                daemon=True,
+            )
+            for i in range(threads)
+        ]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout=seconds + 60)
+            if thread.is_alive():
+                report.problems.append(f"thread {thread.name} did not finish")
+        report.seconds = time.monotonic() - started
+        report.problems += check_batch_rows(admin, setup[4], report)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dsn", help="libpq connection string (default: $JOBMON_DB_DSN, then libpq's defaults)")
@@ -502,10 +692,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests-per-task", type=int, default=12, help="requests before a task is replaced")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
     parser.add_argument("--keep", action="store_true", help="keep the rows and the sequence the run made")
+    parser.add_argument(
+        "--batches", action="store_true", help="mix the set-based batch functions with single-row calls instead"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("jobmon_db").setLevel(logging.ERROR)  # one warning per untimely request otherwise
     seed = args.seed if args.seed is not None else random.randrange(10**6)
     print(f"seed {seed}")
+    if args.batches:
+        batch_report = run_batch_stress(resolve_dsn(args.dsn), seconds=args.seconds, threads=args.threads, seed=seed)
+        print(batch_report.summary())
+        return 1 if batch_report.problems else 0
     report = run_stress(
         resolve_dsn(args.dsn),
         seconds=args.seconds,

@@ -138,3 +138,67 @@ def task_instance_row(conn: psycopg.Connection[Any], task_instance_id: int) -> d
     ).fetchone()
     row["error_log_rows"] = count[0] if count else 0
     return row
+
+
+def make_array(conn: psycopg.Connection[Any]) -> tuple[int, int, int]:
+    """A workflow with a run, an array and task resources; return (array_id, workflow_run_id, task_resources_id)."""
+    row = conn.execute(
+        """
+        with wf as (insert into jobmon.workflow (name) values ('test') returning id),
+             run as (insert into jobmon.workflow_run (workflow_id) select id from wf returning id),
+             arr as (insert into jobmon.array (workflow_id, name) select id, 'test' from wf returning id),
+             res as (insert into jobmon.task_resources (requested_resources)
+                     values ('{"stdout": "/logs/out", "stderr": "/logs/err"}') returning id)
+        select arr.id, run.id, res.id from arr, run, res
+        """
+    ).fetchone()
+    assert row is not None
+    return row[0], row[1], row[2]
+
+
+def make_array_tasks(
+    conn: psycopg.Connection[Any], array_id: int, statuses: list[str], num_attempts: int = 0, max_attempts: int = 3
+) -> list[int]:
+    """One task of the array per status given, in that order (ascending ids); return their ids."""
+    rows = conn.execute(
+        """
+        insert into jobmon.task (workflow_id, array_id, status, num_attempts, max_attempts, name, command)
+        select a.workflow_id, a.id, s.status, %s, %s, 'task ' || s.n, 'echo ' || s.n
+          from jobmon.array a, unnest(%s::text[]) with ordinality s(status, n)
+         where a.id = %s
+         order by s.n
+        returning id
+        """,
+        (num_attempts, max_attempts, statuses, array_id),
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def make_array_batch(
+    conn: psycopg.Connection[Any],
+    array_id: int,
+    pairs: list[tuple[str, str]],
+    batch_num: int = 1,
+    num_attempts: int = 1,
+    max_attempts: int = 3,
+) -> list[tuple[int, int]]:
+    """One task per (task-instance status, task status) pair, each with one instance of the array batch at
+    steps 0..n-1 in that order; return [(task_instance_id, task_id)] in that order."""
+    tasks = make_array_tasks(conn, array_id, [p[1] for p in pairs], num_attempts, max_attempts)
+    result = []
+    for step, ((ti_status, _), task) in enumerate(zip(pairs, tasks, strict=True)):
+        row = conn.execute(
+            """
+            insert into jobmon.task_instance (workflow_run_id, array_id, task_id, task_resources_id,
+                                              array_batch_num, array_step_id, status)
+            select (select max(r.id) from jobmon.workflow_run r where r.workflow_id = a.workflow_id), a.id, %s,
+                   (select max(r.id) from jobmon.task_resources r), %s, %s, %s
+              from jobmon.array a where a.id = %s
+            returning id
+            """,
+            (task, batch_num, step, ti_status, array_id),
+        ).fetchone()
+        assert row is not None
+        conn.execute("update jobmon.task set current_attempt_from = %s where id = %s", (row[0], task))
+        result.append((row[0], task))
+    return result

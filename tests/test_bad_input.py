@@ -813,3 +813,105 @@ def test_docs_show_every_call_site_case() -> None:
         for c in CALL_SITE_CASES
     }
     assert shown == expected
+
+
+# ---------------------------------------------------------------------------
+# The batch functions (docs/errors.md, "Bad calls of the batch functions")
+# ---------------------------------------------------------------------------
+
+NOTHING_CHANGED = "Nothing was changed."
+BATCH_CASES = {
+    "queue_null_task_ids": Bad(
+        "queue_task_batch(null, 1, 1, 1)",
+        "22004",
+        "task_ids must not be NULL",
+        "Pass an array of task ids, for example '{1,2,3}' (an empty array queues nothing). Nothing was changed.",
+    ),
+    "queue_null_array": Bad(
+        "queue_task_batch('{1}', null, 1, 1)",
+        "22004",
+        "array_id must not be NULL",
+        "Pass the id of the array the tasks belong to. Nothing was changed.",
+    ),
+    "queue_unknown_array": Bad(
+        "queue_task_batch('{1}', -1, 1, 1)",
+        "22023",
+        "Array id: -1 not found",
+        "Pass the id of an existing jobmon.array row. Nothing was changed.",
+    ),
+    "queue_text_ids": Bad("queue_task_batch('{a}', 1, 1, 1)", "22P02", 'invalid input syntax for type bigint: "a"'),
+    "instantiate_null": Bad(
+        "instantiate_task_instances(null)",
+        "22004",
+        "task_instance_ids must not be NULL",
+        "Pass an array of task instance ids, for example '{1,2,3}'. Nothing was changed.",
+    ),
+    "launch_null_array": Bad(
+        "launch_array_batch(null, 1, '1 minute')", "22004", "array_id must not be NULL", NOTHING_CHANGED
+    ),
+    "launch_null_increment": Bad(
+        "launch_array_batch(1, 1, null)", "22004", "next_report_increment must not be NULL", NOTHING_CHANGED
+    ),
+    "launch_negative_increment": Bad(
+        "launch_array_batch(1, 1, '-5 seconds')",
+        "22023",
+        "next_report_increment must be positive, not -00:00:05",
+        "Pass how long the instances may go without a heartbeat, for example '279 seconds'. Nothing was changed.",
+    ),
+    "launch_zero_increment": Bad(
+        "launch_array_batch(1, 1, '0')",
+        "22023",
+        "next_report_increment must be positive, not 00:00:00",
+        "Pass how long the instances may go without a heartbeat, for example '279 seconds'. Nothing was changed.",
+    ),
+    "distributor_ids_of_other_length": Bad(
+        "log_array_distributor_ids(1, 1, '{0,1}', '{a}')",
+        "22023",
+        "array_step_ids has 2 elements but distributor_ids has 1: they must pair up one to one",
+        "Pass one distributor id per step, in the same order. Nothing was changed.",
+    ),
+    "distributor_ids_null": Bad(
+        "log_array_distributor_ids(1, 1, '{0}', null)", "22004", "distributor_ids must not be NULL", NOTHING_CHANGED
+    ),
+    "heartbeats_null_ids": Bad(
+        "log_heartbeats(null, '1 minute')", "22004", "task_instance_ids must not be NULL", NOTHING_CHANGED
+    ),
+    "heartbeats_negative_increment": Bad(
+        "log_heartbeats('{1}', '-1 minute')",
+        "22023",
+        "next_report_increment must be positive, not -00:01:00",
+        "Pass how long the instances may go without a heartbeat, for example '279 seconds'. Nothing was changed.",
+    ),
+    "array_task_instance_null_step": Bad(
+        "array_task_instance(1, 1, null)", "22004", "array_step_id must not be NULL", "Nothing was read."
+    ),
+    "array_task_instance_missing": Bad(
+        "array_task_instance(-1, 1, 0)",
+        "JM003",
+        "TaskInstance of array -1, batch 1, step 0 not found",
+        "Check the array id, batch number and step the cluster gave this job. Nothing was read.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BATCH_CASES.values(), ids=BATCH_CASES.keys())
+def test_bad_batch_call_gets_its_exact_sqlstate_and_message_and_changes_nothing(
+    db: tuple[psycopg.Connection[Any], int], case: Bad
+) -> None:
+    conn, _ = db
+    before = everything(conn)
+    with pytest.raises(psycopg.Error) as raised:
+        conn.execute(f"select * from jobmon.{case.call}")
+    diag = raised.value.diag
+    assert (diag.sqlstate, diag.message_primary, diag.message_hint) == (case.sqlstate, case.message, case.hint)
+    assert name(type(translate(raised.value) or raised.value)) == case.python_exception
+    assert everything(conn) == before
+
+
+def test_docs_show_every_bad_batch_call() -> None:
+    shown = {tuple(row[:5]) for row in doc_rows("Bad calls of the batch functions")}
+    expected = {
+        (case.call, case.sqlstate or "", case.message, case.hint or "", case.python_exception)
+        for case in BATCH_CASES.values()
+    }
+    assert shown == expected

@@ -33,13 +33,23 @@ def results(postgresql_server: Any, tmp_path_factory: pytest.TempPathFactory) ->
     database = f"jobmon_bench_test_{os.getpid()}"
     command = [sys.executable, "-m", "benchmarks", "--dsn", server_dsn, "--database", database]
     command += ["--tasks", "4", "--hot-tasks", "4", "--clients", "2", "--rounds", "1", "--out", str(out)]
+    command += ["--batch-size", "40", "--batch-rounds", "1", "--queue-size", "10", "--repeats", "2"]
+    command += ["--small-instances", "200"]
+    command += ["--resume-instances", "2000", "--resume-rounds", "3"]
     try:
         finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     finally:
         drop_database(server_dsn, database)
     assert finished.returncode == 0, finished.stderr
     assert (out / "results.png").stat().st_size > 0
-    return {"printed": finished.stdout, **json.loads((out / "results.json").read_text())}
+    batches = json.loads((out / "batches.json").read_text())
+    plans = (out / "batch_plans.txt").read_text()
+    return {
+        "printed": finished.stdout,
+        "batches": batches,
+        "plans": plans,
+        **json.loads((out / "results.json").read_text()),
+    }
 
 
 def test_every_implementation_runs_in_every_scenario(results):
@@ -88,3 +98,31 @@ def test_prints_each_call_site_function_next_to_the_transition_it_makes(results)
     for name in ("log_running", "log_heartbeat", "log_done", "log_error", "log_unknown_error",
                  "log_distributor_id", "log_no_distributor_id"):  # fmt: skip
         assert f"| {name} " in printed
+
+
+def test_the_batch_functions_are_timed_in_the_same_run(results):
+    batches = results["batches"]
+    assert set(batches["launch_median_seconds"]) == {
+        "launch_array_batch",
+        "single_row_one_transaction",
+        "single_row_autocommit",
+        "bare_update",
+    }
+    assert all(seconds > 0 for seconds in batches["launch_median_seconds"].values())
+    (database,) = batches["call_ms"]  # no big database at test size
+    assert set(batches["call_ms"][database]) == {"queue_task_batch", "log_heartbeats"}
+    assert all(len(times) == 2 for times in batches["call_ms"][database].values())
+    descriptions = [t["description"] for t in batches["targets"]]
+    assert any("single-row calls" in d for d in descriptions) and any(
+        "bare set-based UPDATE" in d for d in descriptions
+    )
+    printed = results["printed"]
+    assert printed.index("Ratios") < printed.index("Array batch launch") < printed.index("Batch targets:")
+    assert "queue_task_batch" in results["plans"] or "no plans" in results["plans"]
+
+
+def test_prints_the_triage_sweep_and_the_change_feed_with_their_targets(results):
+    printed = results["printed"]
+    assert "triage_overdue, run of 2,000 instances, 100 overdue" in printed
+    assert "task_status_changes after 1,000 changes" in printed and ", 1000 rows" in printed
+    assert "transition_task_instance, one move" in printed

@@ -96,3 +96,36 @@ def test_history_check_reports_each_kind_of_corruption(
     corrupt(report, rows)
     problems = check_history(report, rows)
     assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_batch_and_single_row_calls_mixed_leave_no_deadlock_no_lost_update_and_one_live_instance(db_dsn: str) -> None:
+    from benchmarks.stress import run_batch_stress
+
+    report = run_batch_stress(db_dsn, seconds=4.0, threads=8, tasks=16, seed=9, max_calls=1500)
+    print(report.summary())
+    assert report.problems == []
+    assert report.deadlocks == 0 and report.unexpected == []
+    # Not vacuous: every function ran and moved rows, tasks were queued again after failing
+    for action in ("queue", "instantiate", "launch", "heartbeats", "distributor_ids", "single"):
+        assert report.calls[action] > 0, action
+    for kind in ("queue applied", "instantiate applied", "launch applied", "heartbeats applied", "single applied"):
+        assert report.outcomes[kind] > 0, kind
+    assert max(report.queued.values()) > 1
+
+
+def test_batch_checks_report_a_lost_queue_and_two_live_instances(conn) -> None:
+    from benchmarks.stress import BatchReport, check_batch_rows
+
+    row = conn.execute(
+        "with wf as (insert into jobmon.workflow (name) values ('x') returning id)"
+        " insert into jobmon.task (workflow_id, status, num_attempts) select id, 'Q', 2 from wf returning id"
+    ).fetchone()
+    task = row[0]
+    conn.execute("insert into jobmon.task_instance (task_id, status) values (%s, 'Q'), (%s, 'Q')", (task, task))
+    newest = conn.execute("select max(id) from jobmon.task_instance where task_id = %s", (task,)).fetchone()[0]
+    conn.execute("update jobmon.task set current_attempt_from = %s where id = %s", (newest, task))
+    report = BatchReport()
+    report.queued[task] = 1  # the queue calls answered once: one of the two instances is a lost update
+    problems = check_batch_rows(conn, [task], report)
+    assert any(p.startswith(f"lost update: task {task}") for p in problems), problems
+    assert f"task {task} has 2 live task instances" in problems

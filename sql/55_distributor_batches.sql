@@ -1,0 +1,331 @@
+-- The distributor's set-based functions: whole array batches at once.
+-- Result types are in migrations/0004_array_batches.sql (and 0003 for the
+-- worker-node wire form). Every status move goes through
+-- jobmon._move_task_instances() (sql/25_move_task_instances.sql); the other
+-- writes here (distributor ids, deadlines) lock the tasks first, in ascending
+-- id order, and guard on the current status inside the UPDATE that writes.
+-- Applied repeatably by the post-apply step.
+
+-- ---------------------------------------------------------------------------
+-- jobmon.instantiate_task_instances(task_instance_ids bigint[])
+--   returns setof jobmon.instantiated_task_instance
+--
+-- Q -> I for every requested task instance in Q whose task is Q (the task
+-- moves to I by the cascade); anything else is left alone and reported with
+-- its status (an instance already F never comes back to I). One row per
+-- distinct requested id (NULL elements ignored), ascending id: the
+-- distributor wire form as it is after the call, plus outcome: applied,
+-- unchanged (already I), skipped (instance not Q or task not Q), invalid,
+-- refused, conflict, not_found (see jobmon._move_task_instances(); a
+-- not_found row has only task_instance_id).
+-- Called by: the distributor. Locks: the tasks in ascending id order, then
+-- the instances (through the move).
+-- Raises: 22004 when task_instance_ids is NULL.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.instantiate_task_instances(task_instance_ids bigint[])
+returns setof jobmon.instantiated_task_instance
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    moves jobmon.task_instance_transition_result[];
+begin
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was changed.';
+    end if;
+    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
+                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
+                     ::jobmon.task_instance_transition_result)
+      into moves
+      from jobmon._move_task_instances(task_instance_ids, 'I', array['Q'], array['Q']) m;
+    -- A new statement, so a new snapshot: the wire form as it is after the move.
+    return query
+        select m.task_instance_id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status,
+               ti.distributor_id::text, ti.task_resources_id, ti.array_id, ti.array_batch_num,
+               ti.array_step_id, m.outcome
+          from unnest(moves) m
+          left join jobmon.task_instance ti on ti.id = m.task_instance_id
+          left join jobmon.task t on t.id = ti.task_id
+         order by m.task_instance_id;
+end;
+$$;
+comment on function jobmon.instantiate_task_instances(bigint[]) is
+    'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone. One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found). Locks the tasks in id order. Raises 22004 for a NULL array.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.launch_array_batch(array_id bigint, array_batch_num integer,
+--     next_report_increment interval)
+--   returns setof jobmon.launched_task_instance
+--
+-- After the distributor submitted an array batch: I -> O for every task
+-- instance of (array_id, array_batch_num) in I whose task is I, with
+-- submitted_date = now() and report_by_date = now() + next_report_increment;
+-- their tasks move to O by the cascade; all in the caller's transaction.
+-- Instances in any other status (a worker already reported R, say) are left
+-- alone and come back 'skipped' with their status. One row per instance of
+-- the batch, ascending id (no rows for a batch with no instances).
+-- Called by: the distributor. Locks: the batch's tasks in ascending id order,
+-- then its instances (through the move).
+-- Raises: 22004 NULL argument; 22023 next_report_increment not positive.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.launch_array_batch(
+    array_id bigint, array_batch_num integer, next_report_increment interval)
+returns setof jobmon.launched_task_instance
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    arr_id    constant bigint := launch_array_batch.array_id;
+    batch_num constant integer := launch_array_batch.array_batch_num;
+    ids       bigint[];
+    moves     jobmon.task_instance_transition_result[];
+begin
+    if arr_id is null or batch_num is null or next_report_increment is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 else 'next_report_increment' end
+            using errcode = '22004',
+                  hint = 'Nothing was changed.';
+    end if;
+    if next_report_increment <= interval '0' then
+        raise exception 'next_report_increment must be positive, not %', next_report_increment
+            using errcode = '22023',
+                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
+    end if;
+    -- Which instances belong to the batch never changes once they exist.
+    select array_agg(ti.id)
+      into ids
+      from jobmon.task_instance ti
+     where ti.array_id = arr_id and ti.array_batch_num = batch_num;
+    if ids is null then
+        return;
+    end if;
+    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
+                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
+                     ::jobmon.task_instance_transition_result)
+      into moves
+      from jobmon._move_task_instances(ids, 'O', array['I'], array['I'], now() + next_report_increment, true) m;
+    return query
+        select m.task_instance_id, m.task_id, ti.array_step_id, m.outcome, m.previous_status, m.status,
+               m.task_previous_status, m.task_status, m.stale, ti.submitted_date, ti.report_by_date
+          from unnest(moves) m
+          join jobmon.task_instance ti on ti.id = m.task_instance_id
+         order by m.task_instance_id;
+end;
+$$;
+comment on function jobmon.launch_array_batch(bigint, integer, interval) is
+    'I -> O for every task instance of the array batch in I whose task is I, with submitted_date and report_by_date = now() + next_report_increment; tasks -> O by the cascade. One row per instance of the batch: outcome (applied, unchanged, skipped, ...), statuses before and after, dates. Locks the tasks in id order. Raises 22004 NULL argument, 22023 increment not positive.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer,
+--     array_step_ids integer[], distributor_ids text[])
+--   returns setof jobmon.array_distributor_id_result
+--
+-- Records the cluster's job id of each step (array_step_ids[i] gets
+-- distributor_ids[i]) on the batch's task instances that are launched or
+-- running (O or R); any other instance (a finished one, say) is left alone.
+-- One row per distinct requested step (NULL steps ignored), ascending step:
+-- outcome applied (written), unchanged (already that id), skipped (not O or
+-- R), invalid (a NULL id or one longer than 20 characters: nothing written),
+-- conflict (the step was given two different ids: nothing written),
+-- not_found (no instance at that step); status and distributor_id as they
+-- are after the call.
+-- Called by: the distributor. Locks: the tasks of those instances in
+-- ascending id order, then the instances through the UPDATE, which re-checks
+-- the status.
+-- Raises: 22004 NULL argument; 22023 the two arrays differ in length.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_array_distributor_ids(
+    array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[])
+returns setof jobmon.array_distributor_id_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    arr_id    constant bigint := log_array_distributor_ids.array_id;
+    batch_num constant integer := log_array_distributor_ids.array_batch_num;
+begin
+    if arr_id is null or batch_num is null or array_step_ids is null or distributor_ids is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 when array_step_ids is null then 'array_step_ids' else 'distributor_ids' end
+            using errcode = '22004',
+                  hint = 'Nothing was changed.';
+    end if;
+    if cardinality(array_step_ids) <> cardinality(distributor_ids) then
+        raise exception 'array_step_ids has % elements but distributor_ids has %: they must pair up one to one',
+            cardinality(array_step_ids), cardinality(distributor_ids)
+            using errcode = '22023',
+                  hint = 'Pass one distributor id per step, in the same order. Nothing was changed.';
+    end if;
+
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti
+                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
+                        and ti.array_step_id = any (array_step_ids))
+      order by t.id
+        for no key update of t;
+
+    return query
+    with pairs as (
+        select p.step, p.did from unnest(array_step_ids, distributor_ids) p(step, did) where p.step is not null
+    ),
+    requested as (
+        select p.step, min(p.did) as did,
+               count(distinct p.did) > 1 or (bool_or(p.did is null) and bool_or(p.did is not null)) as conflicting,
+               bool_or(p.did is null or length(p.did) > 20) as bad
+          from pairs p
+         group by p.step
+    ),
+    current_rows as (
+        select r.step, r.did, r.conflicting, r.bad, ti.id, ti.status, ti.distributor_id::text as old_did
+          from requested r
+          left join jobmon.task_instance ti
+            on ti.array_id = arr_id and ti.array_batch_num = batch_num and ti.array_step_id = r.step
+    ),
+    decided as (
+        select c.*,
+               case
+                   when c.id is null then 'not_found'
+                   when c.conflicting then 'conflict'
+                   when c.bad then 'invalid'
+                   when c.status <> all (array['O', 'R']) then 'skipped'
+                   when c.old_did is not distinct from c.did then 'unchanged'
+                   else 'applied'
+               end as decision
+          from current_rows c
+    ),
+    written as (
+        update jobmon.task_instance ti
+           set distributor_id = d.did
+          from decided d
+         where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+        returning ti.id, ti.distributor_id::text as did
+    )
+    select d.step, d.id,
+           case when d.decision = 'applied' and w.id is null then 'skipped' else d.decision end,
+           d.status, coalesce(w.did, d.old_did)
+      from decided d
+      left join written w on w.id = d.id
+     order by d.step;
+end;
+$$;
+comment on function jobmon.log_array_distributor_ids(bigint, integer, integer[], text[]) is
+    'Records the cluster job id of each step of an array batch (array_step_ids[i] -> distributor_ids[i]) on its task instance when that is O or R; others are left alone. One row per distinct step: outcome applied, unchanged, skipped, invalid, conflict or not_found. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 arrays of different lengths.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval)
+--   returns setof jobmon.heartbeat_result
+--
+-- The distributor's batch heartbeat: report_by_date = now() +
+-- next_report_increment for every requested task instance still in O;
+-- anything else is left alone. One row per distinct requested id (NULL
+-- elements ignored), ascending: outcome applied (pushed), skipped (not in O:
+-- status says where it is) or not_found; report_by_date as it is after the
+-- call.
+-- Called by: the distributor, every ~30 s for the instances the cluster still
+-- reports. Locks: their tasks in ascending id order, then the instances
+-- through the UPDATE, which re-checks the status.
+-- Raises: 22004 NULL argument; 22023 next_report_increment not positive.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval)
+returns setof jobmon.heartbeat_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if task_instance_ids is null or next_report_increment is null then
+        raise exception '% must not be NULL',
+            case when task_instance_ids is null then 'task_instance_ids' else 'next_report_increment' end
+            using errcode = '22004',
+                  hint = 'Nothing was changed.';
+    end if;
+    if next_report_increment <= interval '0' then
+        raise exception 'next_report_increment must be positive, not %', next_report_increment
+            using errcode = '22023',
+                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
+    end if;
+
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
+      order by t.id
+        for no key update of t;
+
+    return query
+    with requested as (
+        select distinct r.id from unnest(task_instance_ids) r(id) where r.id is not null
+    ),
+    pushed as (
+        update jobmon.task_instance ti
+           set report_by_date = now() + next_report_increment
+          from requested r
+         where ti.id = r.id and ti.status = 'O'
+        returning ti.id, ti.report_by_date
+    )
+    select r.id,
+           case when p.id is not null then 'applied' when ti.id is null then 'not_found' else 'skipped' end,
+           ti.status, coalesce(p.report_by_date, ti.report_by_date)
+      from requested r
+      left join jobmon.task_instance ti on ti.id = r.id
+      left join pushed p on p.id = r.id
+     order by r.id;
+end;
+$$;
+comment on function jobmon.log_heartbeats(bigint[], interval) is
+    'The distributor''s batch heartbeat: report_by_date = now() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
+--   returns jobmon.worker_node_task_instance_wire
+--
+-- How an array worker finds its task instance: the worker-node wire form
+-- (jobmon.worker_node_task_instance()) of the instance at (array, batch,
+-- step), which the unique constraint ix_array_batch_index makes one row.
+-- Called by: the worker node of an array job. Locks nothing.
+-- Raises: 22004 NULL argument; JM003 no task instance at that step.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
+returns jobmon.worker_node_task_instance_wire
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    arr_id    constant bigint := array_task_instance.array_id;
+    batch_num constant integer := array_task_instance.array_batch_num;
+    step      constant integer := array_task_instance.array_step_id;
+    ti_id     bigint;
+begin
+    if arr_id is null or batch_num is null or step is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 else 'array_step_id' end
+            using errcode = '22004',
+                  hint = 'Nothing was read.';
+    end if;
+    select ti.id into ti_id
+      from jobmon.task_instance ti
+     where ti.array_id = arr_id and ti.array_batch_num = batch_num and ti.array_step_id = step;
+    if ti_id is null then
+        raise exception 'TaskInstance of array %, batch %, step % not found', arr_id, batch_num, step
+            using errcode = 'JM003',
+                  hint = 'Check the array id, batch number and step the cluster gave this job. Nothing was read.';
+    end if;
+    return jobmon.worker_node_task_instance(ti_id);
+end;
+$$;
+comment on function jobmon.array_task_instance(bigint, integer, integer) is
+    'How an array worker finds its task instance: the worker-node wire form of the instance at (array_id, array_batch_num, array_step_id). Locks nothing. Raises 22004 NULL argument, JM003 not found.';
