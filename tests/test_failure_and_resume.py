@@ -14,6 +14,7 @@ import pytest
 
 from jobmon_db import (
     kill_task_instances,
+    queue_task_batch,
     reset_tasks_for_resume,
     terminate_workflow_run,
     transition_task_instance,
@@ -264,21 +265,15 @@ def test_late_reports_of_reset_attempts_move_them_alone(conn):
 
 
 def _queue_again(conn: psycopg.Connection[Any], run_id: int, task_ids: list[int]) -> dict[int, int]:
-    """Queue tasks in G for a new run: task G -> Q with one more attempt and a new Q instance.
-
-    A stand-in for jobmon.queue_task_batch() (branch batches) when it is not there.
-    """
-    if conn.execute("select to_regproc('jobmon.queue_task_batch') is not null").fetchone()[0]:
-        pytest.skip("use queue_task_batch")  # replaced once the batches branch is merged
-    new = {}
-    for task in task_ids:
-        conn.execute("update jobmon.task set status = 'Q', num_attempts = num_attempts + 1 where id = %s", (task,))
-        ti = conn.execute(
-            "insert into jobmon.task_instance (workflow_run_id, task_id) values (%s, %s) returning id", (run_id, task)
-        ).fetchone()[0]
-        conn.execute("update jobmon.task set current_attempt_from = %s where id = %s", (ti, task))
-        new[task] = ti
-    return new
+    """Queue the reset tasks for the new run with jobmon.queue_task_batch(): task G -> Q, a new Q instance each."""
+    array_id = conn.execute(
+        "insert into jobmon.array (workflow_id) select workflow_id from jobmon.workflow_run where id = %s returning id",
+        (run_id,),
+    ).fetchone()[0]
+    conn.execute("update jobmon.task set array_id = %s where id = any(%s)", (array_id, task_ids))  # registration
+    queued = queue_task_batch(conn, task_ids, array_id, None, run_id)
+    assert [q.outcome for q in queued] == ["applied"] * len(task_ids)
+    return {q.task_id: q.task_instance_id for q in queued if q.task_instance_id is not None}
 
 
 # How each old instance can still reach a final status through the functions, as its reporter would.

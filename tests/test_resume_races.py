@@ -5,9 +5,9 @@ past them without waiting (the triage sweep: SKIP LOCKED) or is seen waiting
 on a lock in pg_stat_activity before the first commits.
 
 The worker node's calls are the call-site functions of branch `callsites`
-(jobmon.log_heartbeat, log_running, log_done); the queue of a task is a
-stand-in (a direct update and insert) where jobmon.queue_task_batch is not
-merged.
+(jobmon.log_heartbeat, log_running, log_done); the queue of a task in
+_requeued() is a stand-in (a direct update and insert, as queue_task_batch
+writes it); the resume test in test_failure_and_resume.py uses the real one.
 """
 
 from __future__ import annotations
