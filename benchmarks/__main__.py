@@ -104,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     print(report.ratios_text(summaries))
     # The triage sweep and the change feed (own database; writes resume_plans.txt).
     print()
-    print(resume.run(resolve_dsn(args.dsn), args.resume_instances, args.resume_rounds, args.out).text())
+    resumed = resume.run(
+        resolve_dsn(args.dsn), args.resume_instances, args.resume_rounds, args.out, database=f"{args.database}_resume"
+    )
+    print(resumed.text())
     print()
     pairs = call_sites.run(dsn, max(args.call_site_calls, 1))
     (args.out / "call_sites.json").write_text(json.dumps(call_sites.as_json(pairs), indent=2))

@@ -137,9 +137,11 @@ def _transition_cost(conn: psycopg.Connection[Any], count: int) -> float:
     return (time.perf_counter() - start) / (count * 4) * 1e6
 
 
-def run(dsn: str, instances: int, rounds: int, out: Path, transition_count: int = 500) -> ResumeResults:
-    """Runs on its own database (jobmon_bench_resume, dropped and re-created) of dsn's server."""
-    bench = workload.recreate_database(dsn, "jobmon_bench_resume")
+def run(
+    dsn: str, instances: int, rounds: int, out: Path, transition_count: int = 500, database: str = "jobmon_bench_resume"
+) -> ResumeResults:
+    """Runs on two databases of its own (`database` and `database`_cost, dropped and re-created) of dsn's server."""
+    bench = workload.recreate_database(dsn, database)
     results = ResumeResults(instances)
     with psycopg.connect(bench, autocommit=True) as conn:
         wf, run_id = _fill(conn, instances)
@@ -181,11 +183,11 @@ def run(dsn: str, instances: int, rounds: int, out: Path, transition_count: int 
         with (out / "resume_plans.txt").open("a", encoding="utf-8") as f:
             f.write("\nThe change feed's query:\n" + "\n".join(r[0] for r in feed_plan) + "\n")
 
-    workload.drop_database(dsn, "jobmon_bench_resume")
+    workload.drop_database(dsn, database)
 
     # What 0005 adds to every status change, on a small database of its own (rebuilding the indexes of a
     # large one between rounds would load the server during the next round).
-    small = workload.recreate_database(dsn, "jobmon_bench_resume_cost")
+    small = workload.recreate_database(dsn, f"{database}_cost")
     with psycopg.connect(small, autocommit=True) as conn:
         _transition_cost(conn, 100)  # warm up
         timings: dict[str, list[float]] = {"with 0005": [], "without 0005": []}
@@ -203,7 +205,7 @@ def run(dsn: str, instances: int, rounds: int, out: Path, transition_count: int 
             )
             conn.execute("checkpoint")
         results.transition_us = {k: statistics.median(v) for k, v in timings.items()}
-    workload.drop_database(dsn, "jobmon_bench_resume_cost")
+    workload.drop_database(dsn, f"{database}_cost")
     return results
 
 
