@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from jobmon_db.connection import resolve_dsn
 
-from . import batches, call_sites, report, runner, workload
+from . import batches, call_sites, report, resume, runner, workload
 
 SERVER_SETTINGS = (
     "fsync",
@@ -46,6 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="times each run is repeated (median throughput)")
     parser.add_argument("--call-site-calls", type=int, default=200, help="calls of each call-site pair (1 client)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="directory for results.json/png")
+    resume.add_arguments(parser)
     batches.add_arguments(parser)
     args = parser.parse_args(argv)
     if min(args.tasks, args.hot_tasks, args.clients, args.rounds) < 1:
@@ -105,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     print(report.targets_text(report.targets(summaries)))
     print()
     print(report.ratios_text(summaries))
+    # The triage sweep and the change feed (own database; writes resume_plans.txt).
+    print()
+    resumed = resume.run(
+        resolve_dsn(args.dsn), args.resume_instances, args.resume_rounds, args.out, database=f"{args.database}_resume"
+    )
+    print(resumed.text())
     print()
     pairs = call_sites.run(dsn, max(args.call_site_calls, 1))
     (args.out / "call_sites.json").write_text(json.dumps(call_sites.as_json(pairs), indent=2))

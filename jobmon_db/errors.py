@@ -4,6 +4,8 @@
 |--------------|---------------------------------|
 | JM001, JM002 | InvalidStateTransition          |
 | JM003        | TaskInstanceNotFound            |
+| JM010        | WorkflowRunNotFound             |
+| JM011        | WorkflowNotFound                |
 | 22023        | UnknownStatus                   |
 | 22004        | InvalidArgument                 |
 | 22001        | InvalidArgument (text too long) |
@@ -82,6 +84,14 @@ class UnknownStatus(InvalidArgument):
     """Not a status code (22023); the hint names the code to use."""
 
 
+class WorkflowRunNotFound(JobmonDBError, LookupError):
+    """No workflow run has the given id (JM010)."""
+
+
+class WorkflowNotFound(JobmonDBError, LookupError):
+    """No workflow has the given id (JM011)."""
+
+
 class RetryableError(JobmonDBError):
     """The call was cancelled and changed nothing; making it again may succeed."""
 
@@ -94,6 +104,8 @@ class TransitionTimeout(RetryableError):
 
 _BY_SQLSTATE: dict[str, type[JobmonDBError]] = {
     "JM003": TaskInstanceNotFound,
+    "JM010": WorkflowRunNotFound,
+    "JM011": WorkflowNotFound,
     "22023": UnknownStatus,
     "22004": InvalidArgument,
     "22001": InvalidArgument,

@@ -398,6 +398,48 @@ $$;
 COMMENT ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) IS 'Internal. Moves many task instances to one status by the rules of jobmon.task_instance_move, cascading like transition_task_instance(); one row per requested id with its outcome (applied, unchanged, untimely, invalid, refused, skipped, conflict, not_found). Locks the tasks in id order first.';
 
 --
+-- Name: _move_task_instances_settled(bigint[], text, text[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    pending bigint[] := task_instance_ids;
+    again   bigint[];
+    row_    record;
+begin
+    while coalesce(cardinality(pending), 0) > 0 loop
+        again := '{}';
+        for row_ in select * from jobmon._move_task_instances(pending, new_status, from_statuses) loop
+            if row_.outcome = 'conflict' then
+                again := again || row_.task_instance_id;
+                continue;
+            end if;
+            task_instance_id := row_.task_instance_id;
+            task_id := row_.task_id;
+            outcome := row_.outcome;
+            previous_status := row_.previous_status;
+            status := row_.status;
+            task_previous_status := row_.task_previous_status;
+            task_status := row_.task_status;
+            task_num_attempts := row_.task_num_attempts;
+            stale := row_.stale;
+            return next;
+        end loop;
+        pending := again;
+    end loop;
+end;
+$$;
+
+--
+-- Name: FUNCTION _move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]) IS 'Internal. jobmon._move_task_instances(), called again for the instances that came back ''conflict'' (two instances of one task) until each has its own outcome.';
+
+--
 -- Name: _privileges(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -692,6 +734,58 @@ $$;
 COMMENT ON FUNCTION jobmon._require_length(argument text, value text, max_length integer) IS 'Internal. Raises 22001 (naming the argument, not echoing it) when value is longer than max_length characters.';
 
 --
+-- Name: _require_workflow(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_workflow(workflow_id bigint) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if workflow_id is null then
+        raise exception 'workflow_id must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow.';
+    end if;
+    if not exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id) then
+        raise exception 'Workflow id: % not found', workflow_id
+            using errcode = 'JM011', hint = 'Nothing was changed. Check the id against jobmon.workflow.';
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_workflow(workflow_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_workflow(workflow_id bigint) IS 'Internal. Raises 22004 for a NULL workflow id and JM011 when no workflow has it.';
+
+--
+-- Name: _require_workflow_run(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if workflow_run_id is null then
+        raise exception 'workflow_run_id must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow run.';
+    end if;
+    if not exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id) then
+        raise exception 'WorkflowRun id: % not found', workflow_run_id
+            using errcode = 'JM010', hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_workflow_run(workflow_run_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) IS 'Internal. Raises 22004 for a NULL workflow run id and JM010 when no workflow run has it.';
+
+--
 -- Name: _secure_schema(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -897,6 +991,26 @@ $$;
 COMMENT ON FUNCTION jobmon._task_instance_moves_from_rules() IS 'Internal. The rows jobmon.task_instance_move must hold, derived from the rule tables and the cascade.';
 
 --
+-- Name: _track_task_status_xid(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._track_task_status_xid() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    new.status_xid := pg_catalog.pg_current_xact_id();
+    return new;
+end;
+$$;
+
+--
+-- Name: FUNCTION _track_task_status_xid(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._track_task_status_xid() IS 'Internal. Row trigger on jobmon.task: records the transaction that changed status in status_xid, for jobmon.task_status_changes().';
+
+--
 -- Name: _write_usage(bigint, boolean, text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1093,6 +1207,39 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) IS 'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone. One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found). Locks the tasks in id order. Raises 22004 for a NULL array.';
+
+--
+-- Name: kill_task_instances(bigint[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass an array of task instance ids (it may be empty).';
+    end if;
+    return query
+    with moved as materialized (
+        select * from jobmon._move_task_instances_settled(task_instance_ids, 'F', array['K'])
+    ),
+    logged as (
+        insert into jobmon.task_instance_error_log (task_instance_id, description)
+        select m.task_instance_id, 'Killed by the distributor after it was told to die (K -> F).'
+          from moved m
+         where m.outcome = 'applied'
+    )
+    select m.* from moved m order by m.task_instance_id;
+end;
+$$;
+
+--
+-- Name: FUNCTION kill_task_instances(task_instance_ids bigint[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) IS 'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array.';
 
 --
 -- Name: launch_array_batch(bigint, integer, interval); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1707,6 +1854,67 @@ $$;
 COMMENT ON FUNCTION jobmon.require_task_instance_status(status text) IS 'Returns the argument if it is a task-instance status code, else raises 22004 (NULL) or 22023 (unknown code; DETAIL lists the valid codes).';
 
 --
+-- Name: reset_tasks_for_resume(bigint, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) RETURNS TABLE(task_id bigint, outcome text, previous_status text, status text, previous_num_attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    wf_id       constant bigint := reset_tasks_for_resume.workflow_id;
+    locked      bigint[];
+    first_fresh bigint;
+begin
+    perform jobmon._require_workflow(wf_id);
+    if reset_running is null then
+        raise exception 'reset_running must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one.';
+    end if;
+
+    select array_agg(l.id order by l.id) into locked
+      from (select t.id
+              from jobmon.task t
+             where t.workflow_id = wf_id and t.status <> 'D' and (reset_running or t.status <> 'R')
+             order by t.id
+               for no key update of t) l;
+    if locked is null then
+        return;
+    end if;
+    -- Every task instance that exists now has a smaller id.
+    first_fresh := nextval(pg_get_serial_sequence('jobmon.task_instance', 'id'));
+
+    return query
+    with decided as (
+        select t.id, t.status, t.num_attempts,
+               t.status = 'G' or exists (select 1 from jobmon.task_transition r
+                                          where r.kind = 'resume' and r.from_status = t.status and r.to_status = 'G')
+                   as allowed
+          from jobmon.task t
+         where t.id = any (locked)
+    ),
+    moved as (
+        update jobmon.task t
+           set status = 'G', num_attempts = 0, status_date = now(), current_attempt_from = first_fresh
+          from decided d
+         where t.id = d.id and d.allowed
+        returning t.id
+    )
+    select d.id, case when m.id is not null then 'applied' else 'refused' end, d.status,
+           case when m.id is not null then 'G' else d.status end, d.num_attempts
+      from decided d
+      left join moved m on m.id = d.id
+     order by d.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION reset_tasks_for_resume(workflow_id bigint, reset_running boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) IS 'For a resume: every task of the workflow not D (and not R unless reset_running) -> G with num_attempts = 0 along the ''resume'' rows of jobmon.task_transition; its existing task instances become stale attempts. Locks the tasks in id order. Returns one row per task. Raises 22004, JM011.';
+
+--
 -- Name: set_history(boolean); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1892,6 +2100,168 @@ $$;
 COMMENT ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) IS 'The task moves, in order, that a task instance entering the given status asks for (the cascade). Error states W, E, U, Z give E then F (no attempts left), A (resource error) or G.';
 
 --
+-- Name: task_status_changes(bigint, bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) RETURNS TABLE(task_id bigint, status text, cursor bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    wf_id   constant bigint := task_status_changes.workflow_id;
+    horizon xid8;
+begin
+    perform jobmon._require_workflow(wf_id);
+    if after is null then
+        raise exception 'after must not be NULL'
+            using errcode = '22004', hint = 'Pass 0 for every task, then the largest cursor the previous call returned.';
+    end if;
+    horizon := pg_snapshot_xmin(pg_current_snapshot());
+    if after < 0 or after > horizon::text::bigint then
+        raise exception 'after is not a cursor of task_status_changes(): %', after
+            using errcode = '22023',
+                  hint = 'Pass 0 for every task, then the largest cursor the previous call returned (not a time or a row id).';
+    end if;
+    return query
+    select t.id, t.status, horizon::text::bigint
+      from jobmon.task t
+     where t.workflow_id = wf_id
+       and t.status_xid >= after::text::xid8
+       and t.status_xid < horizon
+     order by t.status_xid, t.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION task_status_changes(workflow_id bigint, after bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) IS 'The swarm''s incremental sync: (task_id, status, cursor) for the tasks of a workflow whose status changed after the cursor (0: all). A change committed after one call is returned by a later one even if its transaction started before (snapshot-xmin cursor over task.status_xid). Raises 22004, 22023, JM011.';
+
+--
+-- Name: terminate_workflow_run(bigint, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean DEFAULT false) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_status text, stale boolean, description text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    run_id     constant bigint := terminate_workflow_run.workflow_run_id;
+    mode       text;
+    locked     bigint[];
+    kill_ids   bigint[];
+    fatal_ids  bigint[];
+    error_ids  bigint[];
+    done_ids   bigint[];
+    pre_k_ids  bigint[];
+    kill_rows  jsonb;
+    done_rows  jsonb;
+    fatal_rows jsonb;
+    error_rows jsonb;
+begin
+    perform jobmon._require_workflow_run(run_id);
+    if hot is null then
+        raise exception 'hot must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass true for a hot resume (running instances go on), false for a cold one.';
+    end if;
+    mode := case when hot then 'hot' else 'cold' end;
+
+    select array_agg(l.id order by l.id) into locked
+      from (select t.id
+              from jobmon.task t
+             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.workflow_run_id = run_id
+                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
+             order by t.id
+               for no key update of t) l;
+    if locked is null then
+        return;
+    end if;
+
+    -- Decided under the task locks, on a snapshot taken after them.
+    select array_agg(ti.id) filter (where ti.status in ('Q', 'I', 'O') or (ti.status = 'R' and not hot)),
+           array_agg(ti.id) filter (where ti.status = 'T' and not hot),
+           array_agg(ti.id) filter (where ti.status = 'X'),
+           array_agg(ti.id) filter (where ti.status = 'K' and ti.submitted_date is null
+                                      and ti.distributor_id is null and ti.nodename is null)
+      into kill_ids, fatal_ids, error_ids, pre_k_ids
+      from jobmon.task_instance ti
+     where ti.workflow_run_id = run_id and ti.task_id = any (locked);
+
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
+      from jobmon._move_task_instances_settled(
+               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end) m;
+
+    -- Never on the cluster: told to die just now from Q or I, or told so by
+    -- an earlier call and never launched.
+    select array_agg(k.id) into done_ids
+      from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
+             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' in ('Q', 'I')
+            union all
+            select unnest(pre_k_ids)) k;
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
+      from jobmon._move_task_instances_settled(done_ids, 'F', array['K']) m;
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
+      from jobmon._move_task_instances_settled(fatal_ids, 'F', array['T']) m;
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
+      from jobmon._move_task_instances_settled(error_ids, 'E', array['X']) m;
+
+    return query
+    with steps as (
+        select s.step, r.*
+          from (values (1, kill_rows), (2, done_rows), (3, fatal_rows), (4, error_rows)) s(step, rows_)
+         cross join lateral jsonb_to_recordset(s.rows_) as r(task_instance_id bigint, task_id bigint, outcome text,
+               previous_status text, status text, task_status text, stale boolean)
+    ),
+    per_instance as (
+        select s.task_instance_id, s.task_id,
+               (array_agg(s.previous_status order by s.step))[1] as first_status,
+               (array_agg(s.status order by s.step desc))[1] as last_status,
+               (array_agg(s.task_status order by s.step desc))[1] as last_task_status,
+               bool_or(s.stale) as stale,
+               string_agg(s.status, ' -> ' order by s.step) filter (where s.outcome = 'applied') as path,
+               (array_agg(s.outcome order by s.step desc) filter (where s.outcome <> 'applied'))[1] as not_applied
+          from steps s
+         group by s.task_instance_id, s.task_id
+    ),
+    described as (
+        select p.*,
+               case when p.path is not null then
+                   format('Workflow run %s was terminated for a %s resume: %s -> %s, %s%s.', run_id, mode,
+                          p.first_status, p.path,
+                          case p.first_status
+                              when 'O' then 'its job is to be killed on the cluster'
+                              when 'R' then 'it is to kill itself'
+                              when 'T' then 'it had stopped reporting'
+                              when 'X' then 'it never heartbeated'
+                              else 'it never reached the cluster' end,
+                          case when p.last_status = 'K' and p.not_applied is not null
+                               then format(' (K -> F %s while its task is current: finished once the task is reset)',
+                                           p.not_applied)
+                               else '' end)
+               end as why
+          from per_instance p
+    ),
+    logged as (
+        insert into jobmon.task_instance_error_log (task_instance_id, description)
+        select d.task_instance_id, d.why from described d where d.why is not null
+    )
+    select d.task_instance_id, d.task_id,
+           case when d.path is not null then 'applied' else d.not_applied end,
+           d.first_status, d.last_status, d.last_task_status, d.stale, d.why
+      from described d
+     order by d.task_instance_id;
+end;
+$$;
+
+--
+-- Name: FUNCTION terminate_workflow_run(workflow_run_id bigint, hot boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean) IS 'For a resume: tells every live task instance of the workflow run to die through the rules (Q/I -> K -> F, O -> K, R -> K unless hot, T -> F unless hot, X -> E), one error-log row each; returns one row per instance with its outcome. Locks the run''s tasks in id order. Raises 22004, JM010.';
+
+--
 -- Name: transition_task_instance(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -2000,6 +2370,79 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) IS 'Moves a task instance to new_status (a one-character code) and cascades to its task, under row locks (task, then task instance), by the rules in jobmon.task_instance_move. Returns one row: outcome ''applied'' or ''untimely'' (ignored race), statuses before and after, stale = true when the task instance is an attempt its task has left behind (then the task is not touched). Raises JM001 invalid transition, JM002 invalid task move in the cascade, JM003 not found, 22004 NULL argument, 22023 unknown status. See docs/sql-api.md.';
+
+--
+-- Name: triage_overdue(bigint, interval); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) RETURNS TABLE(task_instance_id bigint, task_id bigint, previous_status text, status text, report_by_date timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    run_id        constant bigint := triage_overdue.workflow_run_id;
+    locked_tasks  bigint[];
+    overdue_r     bigint[];
+    overdue_o     bigint[];
+begin
+    perform jobmon._require_workflow_run(run_id);
+    if launched_grace is null then
+        raise exception 'launched_grace must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass how long an instance may stay launched, e.g. ''10 minutes''.';
+    end if;
+    if launched_grace < interval '0' then
+        raise exception 'launched_grace must not be negative: %', left(launched_grace::text, 200)
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+
+    -- The tasks of the overdue candidates, in id order, skipping the held ones.
+    select array_agg(l.id order by l.id) into locked_tasks
+      from (select t.id
+              from jobmon.task t
+             where t.id = any (array(select ti.task_id
+                                       from jobmon.task_instance ti
+                                      where ti.workflow_run_id = run_id
+                                        and ti.status in ('R', 'O')
+                                        and ti.report_by_date < now()))
+             order by t.id
+               for no key update of t skip locked) l;
+    if locked_tasks is null then
+        return;
+    end if;
+
+    -- Under the task locks, on a new snapshot: still overdue? (A heartbeat
+    -- that committed meanwhile has moved report_by_date.) Instances someone
+    -- holds without holding their task are skipped as well.
+    select array_agg(c.id) filter (where c.status = 'R'), array_agg(c.id) filter (where c.status = 'O')
+      into overdue_r, overdue_o
+      from (select ti.id, ti.status
+              from jobmon.task_instance ti
+             where ti.workflow_run_id = run_id
+               and ti.task_id = any (locked_tasks)
+               and ti.status in ('R', 'O')
+               and ti.report_by_date < now()
+               and (ti.status = 'R' or ti.status_date < now() - launched_grace)
+             order by ti.id
+               for no key update of ti skip locked) c;
+
+    return query
+    select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
+      from jobmon._move_task_instances_settled(overdue_r, 'T', array['R']) m
+      join jobmon.task_instance ti on ti.id = m.task_instance_id
+     where m.outcome = 'applied';
+    return query
+    select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
+      from jobmon._move_task_instances_settled(overdue_o, 'X', array['O']) m
+      join jobmon.task_instance ti on ti.id = m.task_instance_id
+     where m.outcome = 'applied';
+end;
+$$;
+
+--
+-- Name: FUNCTION triage_overdue(workflow_run_id bigint, launched_grace interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) IS 'The swarm''s sweep of one workflow run: R instances past report_by_date -> T, O instances past it and launched longer than launched_grace -> X; tasks untouched. Skips rows others hold (SKIP LOCKED); a heartbeat committed during the sweep wins. Returns the instances moved. Raises 22004, 22023, JM010.';
 
 --
 -- Name: worker_node_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -2129,6 +2572,7 @@ CREATE TABLE jobmon.task (
     status text DEFAULT 'G'::text NOT NULL,
     status_date timestamp with time zone DEFAULT now() NOT NULL,
     current_attempt_from bigint DEFAULT 0 NOT NULL,
+    status_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     CONSTRAINT task_max_attempts_check CHECK ((max_attempts >= 0)),
     CONSTRAINT task_num_attempts_check CHECK ((num_attempts >= 0)),
     CONSTRAINT task_status_code CHECK ((status = ANY (ARRAY['A'::text, 'D'::text, 'E'::text, 'F'::text, 'G'::text, 'I'::text, 'O'::text, 'Q'::text, 'R'::text])))
@@ -2163,6 +2607,12 @@ COMMENT ON COLUMN jobmon.task.status_date IS 'When status last changed (or num_a
 --
 
 COMMENT ON COLUMN jobmon.task.current_attempt_from IS 'Task instances of this task with a smaller id are stale attempts: their moves never cascade to the task. Set when a new task instance is queued and when the task is reset for a resume.';
+
+--
+-- Name: COLUMN task.status_xid; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task.status_xid IS 'The transaction (pg_current_xact_id()) that last changed status, or inserted the task. Written by a trigger; read by jobmon.task_status_changes().';
 
 --
 -- Name: task_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
@@ -2618,6 +3068,12 @@ CREATE INDEX ix_task_instance_distributor_id ON jobmon.task_instance USING btree
 CREATE INDEX ix_task_instance_error_log_task_instance_id ON jobmon.task_instance_error_log USING btree (task_instance_id);
 
 --
+-- Name: ix_task_instance_live_by_run; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_instance_live_by_run ON jobmon.task_instance USING btree (workflow_run_id, status, report_by_date) WHERE (status = ANY (ARRAY['Q'::text, 'I'::text, 'O'::text, 'R'::text, 'T'::text, 'X'::text, 'K'::text]));
+
+--
 -- Name: ix_task_instance_task_id; Type: INDEX; Schema: jobmon; Owner: -
 --
 
@@ -2634,6 +3090,12 @@ CREATE INDEX ix_task_instance_task_resources_id ON jobmon.task_instance USING bt
 --
 
 CREATE INDEX ix_task_workflow_id_status_date ON jobmon.task USING btree (workflow_id, status_date);
+
+--
+-- Name: ix_task_workflow_id_status_xid; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_workflow_id_status_xid ON jobmon.task USING btree (workflow_id, status_xid);
 
 --
 -- Name: ix_transition_history_task_id_id; Type: INDEX; Schema: jobmon; Owner: -
@@ -2688,6 +3150,12 @@ CREATE TRIGGER refresh_derived_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCAT
 --
 
 CREATE TRIGGER task_instance_task_is_fixed BEFORE UPDATE OF task_id ON jobmon.task_instance FOR EACH ROW EXECUTE FUNCTION jobmon._refuse_task_change();
+
+--
+-- Name: task track_status_xid; Type: TRIGGER; Schema: jobmon; Owner: -
+--
+
+CREATE TRIGGER track_status_xid BEFORE UPDATE OF status ON jobmon.task FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._track_task_status_xid();
 
 --
 -- Name: array array_workflow_id_fkey; Type: FK CONSTRAINT; Schema: jobmon; Owner: -
@@ -2822,6 +3290,12 @@ REVOKE ALL ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT s
 REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _privileges(); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -2876,6 +3350,18 @@ REVOKE ALL ON FUNCTION jobmon._require_interval(argument text, value interval) F
 REVOKE ALL ON FUNCTION jobmon._require_length(argument text, value text, max_length integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _require_workflow(workflow_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_workflow(workflow_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _require_workflow_run(workflow_run_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _secure_schema(); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -2899,6 +3385,12 @@ GRANT SELECT ON TABLE jobmon.task_instance_move TO jobmon_readonly;
 --
 
 REVOKE ALL ON FUNCTION jobmon._task_instance_moves_from_rules() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _track_task_status_xid(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._track_task_status_xid() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
@@ -2943,6 +3435,14 @@ GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint
 REVOKE ALL ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) TO jobmon_app;
 GRANT ALL ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) TO jobmon_distributor;
+
+--
+-- Name: FUNCTION kill_task_instances(task_instance_ids bigint[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) TO jobmon_distributor;
 
 --
 -- Name: FUNCTION launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval); Type: ACL; Schema: jobmon; Owner: -
@@ -3040,6 +3540,14 @@ GRANT ALL ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint
 REVOKE ALL ON FUNCTION jobmon.require_task_instance_status(status text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION reset_tasks_for_resume(workflow_id bigint, reset_running boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) TO jobmon_swarm;
+
+--
 -- Name: FUNCTION set_history(enabled boolean); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -3067,6 +3575,23 @@ GRANT ALL ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) TO j
 REVOKE ALL ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION task_status_changes(workflow_id bigint, after bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) TO jobmon_readonly;
+GRANT ALL ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) TO jobmon_swarm;
+
+--
+-- Name: FUNCTION terminate_workflow_run(workflow_run_id bigint, hot boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean) TO jobmon_swarm;
+
+--
 -- Name: FUNCTION transition_task_instance(task_instance_id bigint, new_status text); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -3074,6 +3599,14 @@ REVOKE ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, 
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_app;
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_distributor;
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION triage_overdue(workflow_run_id bigint, launched_grace interval); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) TO jobmon_swarm;
 
 --
 -- Name: FUNCTION worker_node_task_instance(task_instance_id bigint); Type: ACL; Schema: jobmon; Owner: -

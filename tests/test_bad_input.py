@@ -777,3 +777,141 @@ def test_docs_show_every_bad_batch_call() -> None:
         for case in BATCH_CASES.values()
     }
     assert shown == expected
+
+
+# ---------------------------------------------------------------------------
+# The failure and resume functions (triage, kill, terminate, reset, change feed)
+# ---------------------------------------------------------------------------
+
+#: The ids docs/errors.md shows for the existing workflow and workflow run; 999999 exists in neither table.
+DOC_WORKFLOW, DOC_RUN = 7, 8
+
+RESUME_EXCEPTION_OF = {
+    "22004": "InvalidArgument",
+    "22023": "UnknownStatus",
+    "JM010": "WorkflowRunNotFound",
+    "JM011": "WorkflowNotFound",
+    "42883": "psycopg.errors.UndefinedFunction",
+}
+NOTHING = "Nothing was changed."
+CURSOR_HINT = "Pass 0 for every task, then the largest cursor the previous call returned"
+
+# (call with {wf}/{run}, SQLSTATE, message, HINT)
+RESUME_SQL_CASES = [
+    ("triage_overdue(null, '1 minute')", "22004", "workflow_run_id must not be NULL",
+     "Nothing was changed. Pass the id of a workflow run."),
+    ("triage_overdue(999999, '1 minute')", "JM010", "WorkflowRun id: 999999 not found",
+     "Nothing was changed. Check the id against jobmon.workflow_run."),
+    ("triage_overdue({run}, null)", "22004", "launched_grace must not be NULL",
+     "Nothing was changed. Pass how long an instance may stay launched, e.g. '10 minutes'."),
+    ("triage_overdue({run}, '-1 minute')", "22023", "launched_grace must not be negative: -00:01:00", NOTHING),
+    ("triage_overdue({run}, 10)", "42883", "function jobmon.triage_overdue(integer, integer) does not exist",
+     NO_FUNCTION),
+    ("kill_task_instances(null)", "22004", "task_instance_ids must not be NULL",
+     "Nothing was changed. Pass an array of task instance ids (it may be empty)."),
+    ("kill_task_instances('{{1,x}}')", "22P02", 'invalid input syntax for type bigint: "x"', None),
+    ("terminate_workflow_run(null)", "22004", "workflow_run_id must not be NULL",
+     "Nothing was changed. Pass the id of a workflow run."),
+    ("terminate_workflow_run(999999)", "JM010", "WorkflowRun id: 999999 not found",
+     "Nothing was changed. Check the id against jobmon.workflow_run."),
+    ("terminate_workflow_run({run}, null)", "22004", "hot must not be NULL",
+     "Nothing was changed. Pass true for a hot resume (running instances go on), false for a cold one."),
+    ("reset_tasks_for_resume(null, true)", "22004", "workflow_id must not be NULL",
+     "Nothing was changed. Pass the id of a workflow."),
+    ("reset_tasks_for_resume(999999, true)", "JM011", "Workflow id: 999999 not found",
+     "Nothing was changed. Check the id against jobmon.workflow."),
+    ("reset_tasks_for_resume({wf}, null)", "22004", "reset_running must not be NULL",
+     "Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one."),
+    ("task_status_changes(null, 0)", "22004", "workflow_id must not be NULL",
+     "Nothing was changed. Pass the id of a workflow."),
+    ("task_status_changes(999999, 0)", "JM011", "Workflow id: 999999 not found",
+     "Nothing was changed. Check the id against jobmon.workflow."),
+    ("task_status_changes({wf}, null)", "22004", "after must not be NULL", CURSOR_HINT + "."),
+    ("task_status_changes({wf}, -1)", "22023", "after is not a cursor of task_status_changes(): -1",
+     CURSOR_HINT + " (not a time or a row id)."),
+    ("task_status_changes({wf}, 1700000000000)", "22023",
+     "after is not a cursor of task_status_changes(): 1700000000000", CURSOR_HINT + " (not a time or a row id)."),
+]  # fmt: skip
+RESUME_EXCEPTION_OF["22P02"] = "psycopg.errors.InvalidTextRepresentation"
+
+
+@pytest.fixture(scope="module")
+def resume_db(db: tuple[psycopg.Connection[Any], int]) -> tuple[psycopg.Connection[Any], int, int]:
+    conn, _ = db
+    wf, run = conn.execute(
+        "with wf as (insert into jobmon.workflow (name) values ('resume') returning id)"
+        " insert into jobmon.workflow_run (workflow_id) select id from wf returning workflow_id, id"
+    ).fetchone()
+    return conn, wf, run
+
+
+@pytest.mark.parametrize(
+    ("call", "sqlstate", "message", "hint"), RESUME_SQL_CASES, ids=[c[0] for c in RESUME_SQL_CASES]
+)
+def test_bad_call_of_a_resume_function_gets_its_sqlstate_message_and_hint_and_changes_nothing(
+    resume_db: tuple[psycopg.Connection[Any], int, int], call: str, sqlstate: str, message: str, hint: str | None
+) -> None:
+    conn, wf, run = resume_db
+    before = everything(conn)
+    with pytest.raises(psycopg.Error) as raised:
+        conn.execute(f"select * from jobmon.{call.format(wf=wf, run=run)}")
+    diag = raised.value.diag
+    assert (diag.sqlstate, diag.message_primary, diag.message_hint) == (sqlstate, message, hint)
+    assert name(type(translate(raised.value) or raised.value)) == RESUME_EXCEPTION_OF[sqlstate]
+    assert everything(conn) == before
+
+
+def _resume_py_cases() -> list[tuple[str, Any, str]]:
+    from datetime import timedelta
+
+    from jobmon_db import (
+        kill_task_instances,
+        reset_tasks_for_resume,
+        task_status_changes,
+        terminate_workflow_run,
+        triage_overdue,
+    )
+
+    minute = timedelta(minutes=1)
+    return [
+        ("triage_overdue(conn, '8', timedelta(minutes=1))", lambda c: triage_overdue(c, "8", minute),  # type: ignore[arg-type]
+         "workflow_run_id must be an int, not str: '8'"),
+        ("triage_overdue(conn, 8, 10)", lambda c: triage_overdue(c, 8, 10),  # type: ignore[arg-type]
+         "launched_grace must be a datetime.timedelta, not int: 10"),
+        ("kill_task_instances(conn, 5)", lambda c: kill_task_instances(c, 5),  # type: ignore[arg-type]
+         "task_instance_ids must be a sequence of ints, not int: 5"),
+        ("kill_task_instances(conn, '12')", lambda c: kill_task_instances(c, "12"),  # type: ignore[arg-type]
+         "task_instance_ids must be a sequence of ints, not str: '12'"),
+        ("kill_task_instances(conn, [1, 'x'])", lambda c: kill_task_instances(c, [1, "x"]),  # type: ignore[list-item]
+         "task_instance_ids[1] must be an int, not str: 'x'"),
+        ("terminate_workflow_run(conn, 8, hot='yes')", lambda c: terminate_workflow_run(c, 8, hot="yes"),  # type: ignore[arg-type]
+         "hot must be a bool, not str: 'yes'"),
+        ("reset_tasks_for_resume(conn, 7, 1)", lambda c: reset_tasks_for_resume(c, 7, 1),  # type: ignore[arg-type]
+         "reset_running must be a bool, not int: 1"),
+        ("task_status_changes(conn, 7, 2**63)", lambda c: task_status_changes(c, 7, 2**63),
+         "after is out of range for bigint: 9223372036854775808"),
+        ("task_status_changes(conn, True, 0)", lambda c: task_status_changes(c, True, 0),
+         "workflow_id must be an int, not bool: True"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_bad_python_call_of_a_resume_function_is_refused_before_anything_is_sent(
+    resume_db: tuple[psycopg.Connection[Any], int, int], case: int
+) -> None:
+    conn, _, _ = resume_db
+    _, call, message = _resume_py_cases()[case]
+    before = everything(conn)
+    with pytest.raises(InvalidArgument) as raised:
+        call(conn)
+    assert (raised.value.sqlstate, raised.value.message, raised.value.__cause__) == (None, message, None)
+    assert everything(conn) == before
+
+
+def test_docs_show_every_bad_call_of_the_resume_functions() -> None:
+    shown = {tuple(row[:4]) for row in doc_rows("Bad calls of the failure and resume functions")}
+    expected = {
+        (call.format(wf=DOC_WORKFLOW, run=DOC_RUN), sqlstate, message, RESUME_EXCEPTION_OF[sqlstate])
+        for call, sqlstate, message, _ in RESUME_SQL_CASES
+    } | {(shown_call, "none", message, "InvalidArgument") for shown_call, _, message in _resume_py_cases()}
+    assert shown == expected

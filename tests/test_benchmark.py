@@ -36,6 +36,7 @@ def results(postgresql_server: Any, tmp_path_factory: pytest.TempPathFactory) ->
     command += ["--tasks", "4", "--hot-tasks", "4", "--clients", "2", "--rounds", "1", "--out", str(out)]
     command += ["--batch-size", "40", "--batch-rounds", "1", "--queue-size", "10", "--repeats", "2"]
     command += ["--small-instances", "200"]
+    command += ["--resume-instances", "2000", "--resume-rounds", "3"]
     try:
         finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     finally:
@@ -130,3 +131,10 @@ def test_the_batch_functions_are_timed_in_the_same_run(results):
     printed = results["printed"]
     assert printed.index("Ratios") < printed.index("Array batch launch") < printed.index("Batch targets:")
     assert "queue_task_batch" in results["plans"] or "no plans" in results["plans"]
+
+
+def test_prints_the_triage_sweep_and_the_change_feed_with_their_targets(results):
+    printed = results["printed"]
+    assert "triage_overdue, run of 2,000 instances, 100 overdue" in printed
+    assert "task_status_changes after 1,000 changes" in printed and ", 1000 rows" in printed
+    assert "transition_task_instance, one move" in printed

@@ -36,5 +36,13 @@ def test_untimely_table_lists_the_untimely_transitions(conn):
 
 
 def test_task_diagram_draws_the_task_transitions(conn):
-    edges = set(re.findall(r"^    ([A-Z]) --> ([A-Z])$", _diagram("Task"), re.MULTILINE))
-    assert edges == set(conn.execute("select from_status, to_status from jobmon.task_transition").fetchall())
+    edges = set(re.findall(r"^    ([A-Z]) (-->|-\.->\|\w+\|) ([A-Z])$", _diagram("Task"), re.MULTILINE))
+    rows = conn.execute("select from_status, to_status, kind from jobmon.task_transition").fetchall()
+    assert edges == {(f, "-->" if k == "cascade" else f"-.->|{k}|", t) for f, t, k in rows}
+
+
+def test_resume_section_lists_the_resume_task_transitions(conn):
+    rows = conn.execute("select from_status, to_status from jobmon.task_transition where kind = 'resume'")
+    section = DOC.split("## Resume\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^- task ([A-Z]) to ([A-Z]):", section, flags=re.MULTILINE))
+    assert listed == set(rows.fetchall())

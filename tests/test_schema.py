@@ -25,8 +25,20 @@ def test_lookup_tables_hold_the_specified_transitions(conn):
     assert {(f, t) for f, t, k in rows if k == "valid"} == VALID
     assert {(f, t) for f, t, k in rows if k == "untimely"} == UNTIMELY
     assert (len(VALID), len(UNTIMELY)) == (25, 12)
-    task_rows = conn.execute("select from_status, to_status from jobmon.task_transition").fetchall()
+    task_rows = conn.execute(
+        "select from_status, to_status from jobmon.task_transition where kind = 'cascade'"
+    ).fetchall()
     assert set(task_rows) == TASK_VALID and len(TASK_VALID) == 14
+
+
+def test_the_resume_reset_is_written_down_as_task_transitions_of_kind_resume(conn):
+    # A resume resets every task that is not D to G (CALL_SITES.md, "reset tasks for resume"); R only in a
+    # cold resume, which the function's argument decides, not the rules. G needs no row (a move to the
+    # status a task already has does nothing).
+    rows = conn.execute("select from_status, to_status from jobmon.task_transition where kind = 'resume'").fetchall()
+    assert set(rows) == {(s, "G") for s in ("Q", "I", "O", "R", "E", "A", "F")}
+    kinds = {r[0] for r in conn.execute("select distinct kind from jobmon.task_transition")}
+    assert kinds == {"cascade", "resume"}
 
 
 def test_every_transition_has_a_reason(conn):

@@ -1,0 +1,246 @@
+"""When things go wrong: triage, kills, resumes and the change feed (psycopg 3, sync and async).
+
+Each function runs one statement of the SQL function of the same name on the
+caller's connection and never commits or rolls back (see docs/sql-api.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import class_row
+
+from .errors import InvalidArgument
+from .statuses import TaskInstanceStatus, TaskStatus
+from .transitions import BIGINT_RANGE, _jobmon_errors
+
+
+def _ti(code: Any) -> TaskInstanceStatus | None:
+    return None if code is None else TaskInstanceStatus(code)
+
+
+def _task(code: Any) -> TaskStatus | None:
+    return None if code is None else TaskStatus(code)
+
+
+@dataclass(frozen=True)
+class TriagedInstance:
+    """One instance jobmon.triage_overdue() moved (R -> T or O -> X)."""
+
+    task_instance_id: int
+    task_id: int
+    previous_status: TaskInstanceStatus
+    status: TaskInstanceStatus
+    report_by_date: datetime | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
+        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
+
+
+@dataclass(frozen=True)
+class KillResult:
+    """One row of jobmon.kill_task_instances(): the outcome of K -> F for one id."""
+
+    task_instance_id: int
+    task_id: int | None
+    #: applied, unchanged (already F), skipped (not K), not_found, ...
+    outcome: str
+    previous_status: TaskInstanceStatus | None
+    status: TaskInstanceStatus | None
+    task_previous_status: TaskStatus | None
+    task_status: TaskStatus | None
+    task_num_attempts: int | None
+    stale: bool | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previous_status", _ti(self.previous_status))
+        object.__setattr__(self, "status", _ti(self.status))
+        object.__setattr__(self, "task_previous_status", _task(self.task_previous_status))
+        object.__setattr__(self, "task_status", _task(self.task_status))
+
+    @property
+    def applied(self) -> bool:
+        return self.outcome == "applied"
+
+
+@dataclass(frozen=True)
+class TerminatedInstance:
+    """One row of jobmon.terminate_workflow_run(): where one live instance of the run ended."""
+
+    task_instance_id: int
+    task_id: int
+    #: 'applied' when its status changed, else the outcome that stopped it (e.g. 'refused').
+    outcome: str
+    previous_status: TaskInstanceStatus
+    status: TaskInstanceStatus
+    task_status: TaskStatus
+    stale: bool
+    #: The error-log text written for it (None when nothing moved).
+    description: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
+        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
+        object.__setattr__(self, "task_status", TaskStatus(self.task_status))
+
+    @property
+    def applied(self) -> bool:
+        return self.outcome == "applied"
+
+
+@dataclass(frozen=True)
+class TaskReset:
+    """One row of jobmon.reset_tasks_for_resume()."""
+
+    task_id: int
+    #: 'applied' (now G with no attempts) or 'refused' (no 'resume' rule from its status).
+    outcome: str
+    previous_status: TaskStatus
+    status: TaskStatus
+    previous_num_attempts: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "previous_status", TaskStatus(self.previous_status))
+        object.__setattr__(self, "status", TaskStatus(self.status))
+
+
+@dataclass(frozen=True)
+class TaskStatusChange:
+    """One row of jobmon.task_status_changes(): a task's current status and the cursor to pass next."""
+
+    task_id: int
+    status: TaskStatus
+    cursor: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", TaskStatus(self.status))
+
+
+def _id(name: str, value: Any) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise InvalidArgument(f"{name} must be an int, not {type(value).__name__}: {value!r}"[:300])
+    if value is not None and value not in BIGINT_RANGE:
+        raise InvalidArgument(f"{name} is out of range for bigint: {value}"[:300])
+    return value
+
+
+def _flag(name: str, value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidArgument(f"{name} must be a bool, not {type(value).__name__}: {value!r}"[:300])
+    return value
+
+
+def _interval(name: str, value: Any) -> timedelta | None:
+    if value is not None and not isinstance(value, timedelta):
+        raise InvalidArgument(f"{name} must be a datetime.timedelta, not {type(value).__name__}: {value!r}"[:300])
+    return value
+
+
+def _ids(name: str, values: Any) -> list[int | None] | None:
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise InvalidArgument(f"{name} must be a sequence of ints, not {type(values).__name__}: {values!r}"[:300])
+    return [_id(f"{name}[{i}]", v) for i, v in enumerate(values)]
+
+
+T = TypeVar("T")
+
+TRIAGE_SQL = "select * from jobmon.triage_overdue(%s, %s)"
+KILL_SQL = "select * from jobmon.kill_task_instances(%s::bigint[])"
+TERMINATE_SQL = "select * from jobmon.terminate_workflow_run(%s, %s)"
+RESET_SQL = "select * from jobmon.reset_tasks_for_resume(%s, %s)"
+CHANGES_SQL = "select * from jobmon.task_status_changes(%s, %s)"
+
+
+def _run(conn: psycopg.Connection[Any], row: type[T], sql: str, params: tuple[Any, ...]) -> list[T]:
+    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(row)) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+async def _run_async(conn: psycopg.AsyncConnection[Any], row: type[T], sql: str, params: tuple[Any, ...]) -> list[T]:
+    with _jobmon_errors(conn):
+        async with conn.cursor(row_factory=class_row(row)) as cur:
+            await cur.execute(sql, params)
+            return await cur.fetchall()
+
+
+def triage_overdue(
+    conn: psycopg.Connection[Any], workflow_run_id: int, launched_grace: timedelta
+) -> list[TriagedInstance]:
+    """R past report_by_date -> T, O past it and launched longer than launched_grace -> X; the instances moved."""
+    params = (_id("workflow_run_id", workflow_run_id), _interval("launched_grace", launched_grace))
+    return _run(conn, TriagedInstance, TRIAGE_SQL, params)
+
+
+async def triage_overdue_async(
+    conn: psycopg.AsyncConnection[Any], workflow_run_id: int, launched_grace: timedelta
+) -> list[TriagedInstance]:
+    """The async twin of triage_overdue()."""
+    params = (_id("workflow_run_id", workflow_run_id), _interval("launched_grace", launched_grace))
+    return await _run_async(conn, TriagedInstance, TRIAGE_SQL, params)
+
+
+def kill_task_instances(conn: psycopg.Connection[Any], task_instance_ids: Sequence[int]) -> list[KillResult]:
+    """K -> F for the instances the distributor killed; one result per distinct id."""
+    return _run(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
+
+
+async def kill_task_instances_async(
+    conn: psycopg.AsyncConnection[Any], task_instance_ids: Sequence[int]
+) -> list[KillResult]:
+    """The async twin of kill_task_instances()."""
+    return await _run_async(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
+
+
+def terminate_workflow_run(
+    conn: psycopg.Connection[Any], workflow_run_id: int, hot: bool = False
+) -> list[TerminatedInstance]:
+    """Tell every live instance of the run to die through the rules (see docs/state-machine.md)."""
+    params = (_id("workflow_run_id", workflow_run_id), _flag("hot", hot))
+    return _run(conn, TerminatedInstance, TERMINATE_SQL, params)
+
+
+async def terminate_workflow_run_async(
+    conn: psycopg.AsyncConnection[Any], workflow_run_id: int, hot: bool = False
+) -> list[TerminatedInstance]:
+    """The async twin of terminate_workflow_run()."""
+    params = (_id("workflow_run_id", workflow_run_id), _flag("hot", hot))
+    return await _run_async(conn, TerminatedInstance, TERMINATE_SQL, params)
+
+
+def reset_tasks_for_resume(conn: psycopg.Connection[Any], workflow_id: int, reset_running: bool) -> list[TaskReset]:
+    """Every task not D (and not R unless reset_running) -> G with no attempts; old instances become stale."""
+    params = (_id("workflow_id", workflow_id), _flag("reset_running", reset_running))
+    return _run(conn, TaskReset, RESET_SQL, params)
+
+
+async def reset_tasks_for_resume_async(
+    conn: psycopg.AsyncConnection[Any], workflow_id: int, reset_running: bool
+) -> list[TaskReset]:
+    """The async twin of reset_tasks_for_resume()."""
+    params = (_id("workflow_id", workflow_id), _flag("reset_running", reset_running))
+    return await _run_async(conn, TaskReset, RESET_SQL, params)
+
+
+def task_status_changes(conn: psycopg.Connection[Any], workflow_id: int, after: int = 0) -> list[TaskStatusChange]:
+    """Tasks of the workflow whose status changed after the cursor; pass the largest cursor received next."""
+    return _run(conn, TaskStatusChange, CHANGES_SQL, (_id("workflow_id", workflow_id), _id("after", after)))
+
+
+async def task_status_changes_async(
+    conn: psycopg.AsyncConnection[Any], workflow_id: int, after: int = 0
+) -> list[TaskStatusChange]:
+    """The async twin of task_status_changes()."""
+    return await _run_async(conn, TaskStatusChange, CHANGES_SQL, (_id("workflow_id", workflow_id), _id("after", after)))
+
+
+def next_cursor(changes: Sequence[TaskStatusChange], previous: int) -> int:
+    """The cursor to pass to the next task_status_changes() call."""
+    return max((c.cursor for c in changes), default=previous)

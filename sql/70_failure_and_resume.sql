@@ -1,0 +1,547 @@
+-- When things go wrong: the triage sweep, kills, terminating a run and
+-- resetting its tasks for a resume, and the swarm's change feed. Every move
+-- of a task instance here goes through jobmon._move_task_instances(); the
+-- reset of the tasks moves them only along the 'resume' rows of
+-- jobmon.task_transition (migration 0005). Applied repeatably by the
+-- post-apply step.
+
+-- ---------------------------------------------------------------------------
+-- The change feed's bookkeeping: task.status_xid is the transaction that last
+-- changed the task's status (see jobmon.task_status_changes()).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._track_task_status_xid()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    new.status_xid := pg_catalog.pg_current_xact_id();
+    return new;
+end;
+$$;
+comment on function jobmon._track_task_status_xid() is
+    'Internal. Row trigger on jobmon.task: records the transaction that changed status in status_xid, for jobmon.task_status_changes().';
+
+create or replace trigger track_status_xid
+    before update of status on jobmon.task
+    for each row when (old.status is distinct from new.status)
+    execute function jobmon._track_task_status_xid();
+
+-- ---------------------------------------------------------------------------
+-- jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text,
+--     from_statuses text[]) returns the rows of jobmon._move_task_instances()
+--
+-- jobmon._move_task_instances() moves a task once per call and answers
+-- 'conflict' for the older of two requested instances of one task. This calls
+-- it again for those until none is left, so each requested instance gets a
+-- real outcome (the older ones are usually stale attempts and move alone).
+-- Locks: as jobmon._move_task_instances() (the callers hold the task locks
+-- already). Internal: no grants. Raises nothing of its own.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._move_task_instances_settled(
+    task_instance_ids bigint[], new_status text, from_statuses text[])
+returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
+               task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    pending bigint[] := task_instance_ids;
+    again   bigint[];
+    row_    record;
+begin
+    while coalesce(cardinality(pending), 0) > 0 loop
+        again := '{}';
+        for row_ in select * from jobmon._move_task_instances(pending, new_status, from_statuses) loop
+            if row_.outcome = 'conflict' then
+                again := again || row_.task_instance_id;
+                continue;
+            end if;
+            task_instance_id := row_.task_instance_id;
+            task_id := row_.task_id;
+            outcome := row_.outcome;
+            previous_status := row_.previous_status;
+            status := row_.status;
+            task_previous_status := row_.task_previous_status;
+            task_status := row_.task_status;
+            task_num_attempts := row_.task_num_attempts;
+            stale := row_.stale;
+            return next;
+        end loop;
+        pending := again;
+    end loop;
+end;
+$$;
+comment on function jobmon._move_task_instances_settled(bigint[], text, text[]) is
+    'Internal. jobmon._move_task_instances(), called again for the instances that came back ''conflict'' (two instances of one task) until each has its own outcome.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_workflow_run(workflow_run_id bigint) / _require_workflow(workflow_id bigint)
+--
+-- Raise 22004 for NULL and JM010 / JM011 when no such row exists. Read one
+-- row by primary key; lock nothing. Internal.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_workflow_run(workflow_run_id bigint)
+returns void
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if workflow_run_id is null then
+        raise exception 'workflow_run_id must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow run.';
+    end if;
+    if not exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id) then
+        raise exception 'WorkflowRun id: % not found', workflow_run_id
+            using errcode = 'JM010', hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_workflow_run(bigint) is
+    'Internal. Raises 22004 for a NULL workflow run id and JM010 when no workflow run has it.';
+
+create or replace function jobmon._require_workflow(workflow_id bigint)
+returns void
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if workflow_id is null then
+        raise exception 'workflow_id must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow.';
+    end if;
+    if not exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id) then
+        raise exception 'Workflow id: % not found', workflow_id
+            using errcode = 'JM011', hint = 'Nothing was changed. Check the id against jobmon.workflow.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_workflow(bigint) is
+    'Internal. Raises 22004 for a NULL workflow id and JM011 when no workflow has it.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval)
+--   returns table (task_instance_id, task_id, previous_status, status, report_by_date)
+--
+-- The swarm's sweep of silent task instances of one workflow run:
+--   R instances whose report_by_date has passed                -> T (TRIAGING)
+--   O instances whose report_by_date has passed and that have
+--     been O (status_date) for longer than launched_grace       -> X (NO_HEARTBEAT)
+-- Returns the instances it moved, in id order. Their tasks are not touched:
+-- the rules give T and X no task move.
+--
+-- Called by: the swarm, every few seconds, per workflow run.
+--
+-- Locks: the tasks of the candidates in ascending id order, FOR NO KEY UPDATE
+-- SKIP LOCKED, then the candidate instances of the tasks it got, again SKIP
+-- LOCKED. A task or instance someone else holds right now is being reported
+-- on and is left for the next sweep; the sweep never waits. The deadline and
+-- status are read again after the locks (a fresh snapshot, re-checked on the
+-- newest row version), so a heartbeat that committed during the sweep wins:
+-- an instance whose report_by_date moved into the future is not triaged.
+-- "Overdue" is decided against now(), the start of the caller's transaction.
+--
+-- Raises: 22004 workflow_run_id or launched_grace is NULL; 22023
+-- launched_grace is negative; JM010 no such workflow run.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval)
+returns table (task_instance_id bigint, task_id bigint, previous_status text, status text,
+               report_by_date timestamptz)
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    run_id        constant bigint := triage_overdue.workflow_run_id;
+    locked_tasks  bigint[];
+    overdue_r     bigint[];
+    overdue_o     bigint[];
+begin
+    perform jobmon._require_workflow_run(run_id);
+    if launched_grace is null then
+        raise exception 'launched_grace must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass how long an instance may stay launched, e.g. ''10 minutes''.';
+    end if;
+    if launched_grace < interval '0' then
+        raise exception 'launched_grace must not be negative: %', left(launched_grace::text, 200)
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+
+    -- The tasks of the overdue candidates, in id order, skipping the held ones.
+    select array_agg(l.id order by l.id) into locked_tasks
+      from (select t.id
+              from jobmon.task t
+             where t.id = any (array(select ti.task_id
+                                       from jobmon.task_instance ti
+                                      where ti.workflow_run_id = run_id
+                                        and ti.status in ('R', 'O')
+                                        and ti.report_by_date < now()))
+             order by t.id
+               for no key update of t skip locked) l;
+    if locked_tasks is null then
+        return;
+    end if;
+
+    -- Under the task locks, on a new snapshot: still overdue? (A heartbeat
+    -- that committed meanwhile has moved report_by_date.) Instances someone
+    -- holds without holding their task are skipped as well.
+    select array_agg(c.id) filter (where c.status = 'R'), array_agg(c.id) filter (where c.status = 'O')
+      into overdue_r, overdue_o
+      from (select ti.id, ti.status
+              from jobmon.task_instance ti
+             where ti.workflow_run_id = run_id
+               and ti.task_id = any (locked_tasks)
+               and ti.status in ('R', 'O')
+               and ti.report_by_date < now()
+               and (ti.status = 'R' or ti.status_date < now() - launched_grace)
+             order by ti.id
+               for no key update of ti skip locked) c;
+
+    return query
+    select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
+      from jobmon._move_task_instances_settled(overdue_r, 'T', array['R']) m
+      join jobmon.task_instance ti on ti.id = m.task_instance_id
+     where m.outcome = 'applied';
+    return query
+    select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
+      from jobmon._move_task_instances_settled(overdue_o, 'X', array['O']) m
+      join jobmon.task_instance ti on ti.id = m.task_instance_id
+     where m.outcome = 'applied';
+end;
+$$;
+comment on function jobmon.triage_overdue(bigint, interval) is
+    'The swarm''s sweep of one workflow run: R instances past report_by_date -> T, O instances past it and launched longer than launched_grace -> X; tasks untouched. Skips rows others hold (SKIP LOCKED); a heartbeat committed during the sweep wins. Returns the instances moved. Raises 22004, 22023, JM010.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.kill_task_instances(task_instance_ids bigint[])
+--   returns table (task_instance_id, task_id, outcome, previous_status, status,
+--                  task_previous_status, task_status, task_num_attempts, stale)
+--
+-- The distributor killed these instances on the cluster: K -> F for each, one
+-- row per distinct id in id order with the outcome of jobmon._move_task_instances()
+-- (applied; unchanged when already F; skipped when not in K; not_found).
+-- Each applied move adds one task_instance_error_log row. NULL ids are
+-- ignored. An instance of a task that has moved on (a stale attempt) moves
+-- alone; a current one fails its task by the cascade (E, then F).
+--
+-- Called by: the distributor, after killing the jobs of K instances.
+-- Locks: their tasks in ascending id order, then the instances.
+-- Raises: 22004 task_instance_ids is NULL.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.kill_task_instances(task_instance_ids bigint[])
+returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
+               task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass an array of task instance ids (it may be empty).';
+    end if;
+    return query
+    with moved as materialized (
+        select * from jobmon._move_task_instances_settled(task_instance_ids, 'F', array['K'])
+    ),
+    logged as (
+        insert into jobmon.task_instance_error_log (task_instance_id, description)
+        select m.task_instance_id, 'Killed by the distributor after it was told to die (K -> F).'
+          from moved m
+         where m.outcome = 'applied'
+    )
+    select m.* from moved m order by m.task_instance_id;
+end;
+$$;
+comment on function jobmon.kill_task_instances(bigint[]) is
+    'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean default false)
+--   returns table (task_instance_id, task_id, outcome, previous_status, status,
+--                  task_status, stale, description)
+--
+-- For a resume: tells every live task instance of the run to die, through the
+-- state machine's own moves only:
+--   Q, I -> K -> F   they run nothing on the cluster, so they finish at once
+--                    (K -> F is refused by the cascade while a current
+--                    attempt's task is Q: such an instance stays K, and is
+--                    finished by calling this again after
+--                    reset_tasks_for_resume(), when it is a stale attempt)
+--   O    -> K        the distributor kills the job (kill_task_instances)
+--   R    -> K        unless hot: a hot resume lets running instances finish
+--   T    -> F        unless hot (T has no move to K; it stopped reporting and
+--                    the run is given up; a hot resume leaves it, like R, to
+--                    the reconciler's verdict)
+--   X    -> E        its only move; the job never heartbeated
+--   K never launched (no submitted_date, distributor_id or nodename) -> F
+-- W, D, E, F, U and Z are final and left alone. Each instance moved gets one
+-- task_instance_error_log row saying why. Returns one row per instance it
+-- tried to move, in id order: outcome 'applied' when its status changed
+-- (status is where it ended), else the refusing outcome of the core.
+--
+-- Called by: the swarm of a new workflow run, before reset_tasks_for_resume().
+-- Locks: the tasks of the run's live instances in ascending id order (FOR NO
+-- KEY UPDATE), waiting for reports in flight; the decisions are taken after.
+-- Instances created for the run after the locks are not terminated.
+-- Raises: 22004 an argument is NULL; JM010 no such workflow run.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean default false)
+returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
+               task_status text, stale boolean, description text)
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    run_id     constant bigint := terminate_workflow_run.workflow_run_id;
+    mode       text;
+    locked     bigint[];
+    kill_ids   bigint[];
+    fatal_ids  bigint[];
+    error_ids  bigint[];
+    done_ids   bigint[];
+    pre_k_ids  bigint[];
+    kill_rows  jsonb;
+    done_rows  jsonb;
+    fatal_rows jsonb;
+    error_rows jsonb;
+begin
+    perform jobmon._require_workflow_run(run_id);
+    if hot is null then
+        raise exception 'hot must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass true for a hot resume (running instances go on), false for a cold one.';
+    end if;
+    mode := case when hot then 'hot' else 'cold' end;
+
+    select array_agg(l.id order by l.id) into locked
+      from (select t.id
+              from jobmon.task t
+             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.workflow_run_id = run_id
+                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
+             order by t.id
+               for no key update of t) l;
+    if locked is null then
+        return;
+    end if;
+
+    -- Decided under the task locks, on a snapshot taken after them.
+    select array_agg(ti.id) filter (where ti.status in ('Q', 'I', 'O') or (ti.status = 'R' and not hot)),
+           array_agg(ti.id) filter (where ti.status = 'T' and not hot),
+           array_agg(ti.id) filter (where ti.status = 'X'),
+           array_agg(ti.id) filter (where ti.status = 'K' and ti.submitted_date is null
+                                      and ti.distributor_id is null and ti.nodename is null)
+      into kill_ids, fatal_ids, error_ids, pre_k_ids
+      from jobmon.task_instance ti
+     where ti.workflow_run_id = run_id and ti.task_id = any (locked);
+
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
+      from jobmon._move_task_instances_settled(
+               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end) m;
+
+    -- Never on the cluster: told to die just now from Q or I, or told so by
+    -- an earlier call and never launched.
+    select array_agg(k.id) into done_ids
+      from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
+             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' in ('Q', 'I')
+            union all
+            select unnest(pre_k_ids)) k;
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
+      from jobmon._move_task_instances_settled(done_ids, 'F', array['K']) m;
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
+      from jobmon._move_task_instances_settled(fatal_ids, 'F', array['T']) m;
+    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
+      from jobmon._move_task_instances_settled(error_ids, 'E', array['X']) m;
+
+    return query
+    with steps as (
+        select s.step, r.*
+          from (values (1, kill_rows), (2, done_rows), (3, fatal_rows), (4, error_rows)) s(step, rows_)
+         cross join lateral jsonb_to_recordset(s.rows_) as r(task_instance_id bigint, task_id bigint, outcome text,
+               previous_status text, status text, task_status text, stale boolean)
+    ),
+    per_instance as (
+        select s.task_instance_id, s.task_id,
+               (array_agg(s.previous_status order by s.step))[1] as first_status,
+               (array_agg(s.status order by s.step desc))[1] as last_status,
+               (array_agg(s.task_status order by s.step desc))[1] as last_task_status,
+               bool_or(s.stale) as stale,
+               string_agg(s.status, ' -> ' order by s.step) filter (where s.outcome = 'applied') as path,
+               (array_agg(s.outcome order by s.step desc) filter (where s.outcome <> 'applied'))[1] as not_applied
+          from steps s
+         group by s.task_instance_id, s.task_id
+    ),
+    described as (
+        select p.*,
+               case when p.path is not null then
+                   format('Workflow run %s was terminated for a %s resume: %s -> %s, %s%s.', run_id, mode,
+                          p.first_status, p.path,
+                          case p.first_status
+                              when 'O' then 'its job is to be killed on the cluster'
+                              when 'R' then 'it is to kill itself'
+                              when 'T' then 'it had stopped reporting'
+                              when 'X' then 'it never heartbeated'
+                              else 'it never reached the cluster' end,
+                          case when p.last_status = 'K' and p.not_applied is not null
+                               then format(' (K -> F %s while its task is current: finished once the task is reset)',
+                                           p.not_applied)
+                               else '' end)
+               end as why
+          from per_instance p
+    ),
+    logged as (
+        insert into jobmon.task_instance_error_log (task_instance_id, description)
+        select d.task_instance_id, d.why from described d where d.why is not null
+    )
+    select d.task_instance_id, d.task_id,
+           case when d.path is not null then 'applied' else d.not_applied end,
+           d.first_status, d.last_status, d.last_task_status, d.stale, d.why
+      from described d
+     order by d.task_instance_id;
+end;
+$$;
+comment on function jobmon.terminate_workflow_run(bigint, boolean) is
+    'For a resume: tells every live task instance of the workflow run to die through the rules (Q/I -> K -> F, O -> K, R -> K unless hot, T -> F unless hot, X -> E), one error-log row each; returns one row per instance with its outcome. Locks the run''s tasks in id order. Raises 22004, JM010.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean)
+--   returns table (task_id, outcome, previous_status, status, previous_num_attempts)
+--
+-- For a resume: every task of the workflow that is not D (and not R unless
+-- reset_running) goes to G with num_attempts = 0, along the 'resume' rows of
+-- jobmon.task_transition (a task already G just gets num_attempts = 0; a task
+-- whose status has no such row is left as it is, outcome 'refused'). Each
+-- reset task gets current_attempt_from = a new task-instance id, so every
+-- task instance it has now is a stale attempt: their late reports move them
+-- alone and never the task. Returns one row per task it considered, in id
+-- order (outcome 'applied' or 'refused').
+--
+-- Called by: the swarm of a new workflow run, after terminate_workflow_run().
+-- Locks: the tasks in ascending id order (FOR NO KEY UPDATE), waiting for a
+-- cascade in flight; a task is decided on as that cascade left it (one it
+-- finished, D, is not reset).
+-- Raises: 22004 an argument is NULL; JM011 no such workflow.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean)
+returns table (task_id bigint, outcome text, previous_status text, status text, previous_num_attempts integer)
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    wf_id       constant bigint := reset_tasks_for_resume.workflow_id;
+    locked      bigint[];
+    first_fresh bigint;
+begin
+    perform jobmon._require_workflow(wf_id);
+    if reset_running is null then
+        raise exception 'reset_running must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one.';
+    end if;
+
+    select array_agg(l.id order by l.id) into locked
+      from (select t.id
+              from jobmon.task t
+             where t.workflow_id = wf_id and t.status <> 'D' and (reset_running or t.status <> 'R')
+             order by t.id
+               for no key update of t) l;
+    if locked is null then
+        return;
+    end if;
+    -- Every task instance that exists now has a smaller id.
+    first_fresh := nextval(pg_get_serial_sequence('jobmon.task_instance', 'id'));
+
+    return query
+    with decided as (
+        select t.id, t.status, t.num_attempts,
+               t.status = 'G' or exists (select 1 from jobmon.task_transition r
+                                          where r.kind = 'resume' and r.from_status = t.status and r.to_status = 'G')
+                   as allowed
+          from jobmon.task t
+         where t.id = any (locked)
+    ),
+    moved as (
+        update jobmon.task t
+           set status = 'G', num_attempts = 0, status_date = now(), current_attempt_from = first_fresh
+          from decided d
+         where t.id = d.id and d.allowed
+        returning t.id
+    )
+    select d.id, case when m.id is not null then 'applied' else 'refused' end, d.status,
+           case when m.id is not null then 'G' else d.status end, d.num_attempts
+      from decided d
+      left join moved m on m.id = d.id
+     order by d.id;
+end;
+$$;
+comment on function jobmon.reset_tasks_for_resume(bigint, boolean) is
+    'For a resume: every task of the workflow not D (and not R unless reset_running) -> G with num_attempts = 0 along the ''resume'' rows of jobmon.task_transition; its existing task instances become stale attempts. Locks the tasks in id order. Returns one row per task. Raises 22004, JM011.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.task_status_changes(workflow_id bigint, after bigint)
+--   returns table (task_id bigint, status text, cursor bigint)
+--
+-- The swarm's incremental sync: the current status of every task of the
+-- workflow whose status changed after the cursor `after` (0: every task).
+-- Pass the largest cursor received to the next call (or the previous one
+-- when no rows came back). Every row of one call has the same cursor.
+--
+-- How no change is missed: task.status_xid is the transaction that last
+-- changed the task's status (a trigger writes pg_current_xact_id()). The
+-- call reads with one snapshot S and returns the tasks with
+--     after <= status_xid < xmin(S)
+-- and cursor = xmin(S). Every transaction below xmin(S) has ended, so each
+-- committed change in that range is visible to S; a transaction still running
+-- at S (started before the call or not) has an id >= xmin(S), so it is
+-- returned by a later call once it has committed and every older transaction
+-- has ended. Rows come back in status_xid order. A long-running transaction
+-- anywhere on the server holds the cursor back (it delays changes, it never
+-- loses them). A task may come back more than once (the status is the
+-- current one each time).
+--
+-- Called by: the swarm, every few seconds. Locks nothing; reads one index
+-- range (ix_task_workflow_id_status_xid).
+-- Raises: 22004 an argument is NULL; 22023 after is negative or ahead of
+-- every cursor this database has given; JM011 no such workflow.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.task_status_changes(workflow_id bigint, after bigint)
+returns table (task_id bigint, status text, cursor bigint)
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    wf_id   constant bigint := task_status_changes.workflow_id;
+    horizon xid8;
+begin
+    perform jobmon._require_workflow(wf_id);
+    if after is null then
+        raise exception 'after must not be NULL'
+            using errcode = '22004', hint = 'Pass 0 for every task, then the largest cursor the previous call returned.';
+    end if;
+    horizon := pg_snapshot_xmin(pg_current_snapshot());
+    if after < 0 or after > horizon::text::bigint then
+        raise exception 'after is not a cursor of task_status_changes(): %', after
+            using errcode = '22023',
+                  hint = 'Pass 0 for every task, then the largest cursor the previous call returned (not a time or a row id).';
+    end if;
+    return query
+    select t.id, t.status, horizon::text::bigint
+      from jobmon.task t
+     where t.workflow_id = wf_id
+       and t.status_xid >= after::text::xid8
+       and t.status_xid < horizon
+     order by t.status_xid, t.id;
+end;
+$$;
+comment on function jobmon.task_status_changes(bigint, bigint) is
+    'The swarm''s incremental sync: (task_id, status, cursor) for the tasks of a workflow whose status changed after the cursor (0: all). A change committed after one call is returned by a later one even if its transaction started before (snapshot-xmin cursor over task.status_xid). Raises 22004, 22023, JM011.';
