@@ -97,6 +97,7 @@ create table jobmon.task_instance_move (
     kind              text    not null check (kind in ('valid', 'untimely')),
     task_to_status    text,
     adds_attempt      boolean not null,
+    task_path         text[]  not null,
     refused_task_from text,
     refused_task_to   text,
     primary key (from_status, to_status, task_status, attempts_left),
@@ -105,6 +106,8 @@ create table jobmon.task_instance_move (
 comment on table jobmon.task_instance_move is
     'Derived from the rule tables (never written by hand): for a task-instance move from_status -> to_status, its kind, and, for a task in task_status with attempts left or not, the task status the cascade ends in (task_to_status) and whether it counts an attempt. A valid move whose cascade is refused has task_to_status NULL and the refused task move in refused_task_from/to. Pairs not listed are invalid.';
 comment on column jobmon.task_instance_move.attempts_left is 'task.num_attempts < task.max_attempts before the move.';
+comment on column jobmon.task_instance_move.task_path is
+    'The task statuses the cascade moves the task through, in order (R -> E -> G: {E,G}); empty when the task does not move.';
 
 -- ---------------------------------------------------------------------------
 -- Stale attempts: a task instance whose id is below its task's

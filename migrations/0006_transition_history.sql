@@ -20,6 +20,8 @@ create table jobmon.transition_history (
 -- One index serves both readings: the history of one task (its moves and its
 -- task instances' moves) and of one task instance (the same rows, filtered).
 create index ix_transition_history_task_id_id on jobmon.transition_history (task_id, id);
+-- The history finds the task instance behind a task move by the move's effect.
+create index ix_task_instance_move_effect on jobmon.task_instance_move (to_status, task_status, task_to_status);
 
 comment on table jobmon.transition_history is
     'One row per applied move of a task instance (from_status NULL: created) and of a task, in the order of id (status dates can go backwards across transactions; id cannot). Written by triggers on jobmon.task_instance and jobmon.task in the same transaction as the move; turned off and on per database with jobmon.set_history(). Read with jobmon.task_instance_history().';
@@ -33,6 +35,6 @@ comment on column jobmon.transition_history.from_status is 'Status before; NULL 
 comment on column jobmon.transition_history.to_status is 'Status after.';
 comment on column jobmon.transition_history.recorded_at is 'clock_timestamp() when the row was written (status_date is the transaction start).';
 comment on column jobmon.transition_history.function_name is
-    'The jobmon function that made the move (the function-level setting jobmon.function, else the outermost jobmon function on the call stack); NULL for a direct UPDATE.';
+    'The public jobmon function the caller called to make the move (the function-level setting jobmon.route, else jobmon.function); NULL for a direct UPDATE.';
 comment on column jobmon.transition_history.role_name is 'session_user: the role that logged in (inside the SECURITY DEFINER functions current_user is the owner).';
 comment on column jobmon.transition_history.application_name is 'The client''s application_name, NULL when unset.';

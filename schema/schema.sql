@@ -240,12 +240,19 @@ COMMENT ON TYPE jobmon.worker_node_task_instance_wire IS 'A task instance as the
 --
 
 CREATE FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) RETURNS bigint
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+declare
+    log_id bigint;
+begin
+    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
     insert into jobmon.task_instance_error_log (task_instance_id, description)
-    values (task_instance_id, description)
-    returning id;
+    values (_add_error_log.task_instance_id, _add_error_log.description)
+    returning id into log_id;
+    return log_id;
+end;
 $$;
 
 --
@@ -259,14 +266,22 @@ COMMENT ON FUNCTION jobmon._add_error_log(task_instance_id bigint, description t
 --
 
 CREATE FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) RETURNS jobmon.call_site_result
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+declare
+    result jobmon.call_site_result;
+begin
+    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
     select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
            ti.status_date, ti.report_by_date, ti.distributor_id::text, error_log_id
+      into result
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
-     where ti.id = task_instance_id;
+     where ti.id = _call_site_result.task_instance_id;
+    return result;
+end;
 $$;
 
 --
@@ -276,12 +291,33 @@ $$;
 COMMENT ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) IS 'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
 
 --
+-- Name: _history_function(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._history_function() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    return coalesce(nullif(current_setting('jobmon.route', true), ''),
+                    nullif(current_setting('jobmon.function', true), ''));
+end;
+$$;
+
+--
+-- Name: FUNCTION _history_function(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._history_function() IS 'Internal. The public function a move is credited to in the history: the setting jobmon.route, else jobmon.function.';
+
+--
 -- Name: _lock_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
 CREATE FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id constant bigint := _lock_task_instance.task_instance_id;
@@ -511,37 +547,27 @@ CREATE FUNCTION jobmon._record_task_history() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-    cause        bigint;
-    cause_status text;
-    step         text;
-    froms        text[] := array[old.status];
-    tos          text[] := array[]::text[];
+    fn constant text := jobmon._history_function();
 begin
-    select newest.id, newest.status into cause, cause_status
-      from (select ti.id, ti.status from jobmon.task_instance ti
-             where ti.task_id = new.id order by ti.id desc limit 1) newest
-     where exists (select 1 from jobmon.task_instance_move m
-                    where m.to_status = newest.status and m.task_status = old.status
-                      and m.task_to_status = new.status and m.kind = 'valid');
-    if cause is not null then
-        -- The steps of the cascade (an error passes through E), as
-        -- jobmon._task_instance_moves_from_rules() walks them.
-        foreach step in array jobmon.task_moves_on_entering(cause_status, old.num_attempts, old.max_attempts) loop
-            continue when step = froms[cardinality(froms)];
-            tos := tos || step;
-            froms := froms || step;
-        end loop;
-    end if;
-    if cardinality(tos) = 0 or tos[cardinality(tos)] is distinct from new.status then
-        froms := array[old.status];
-        tos := array[new.status];
-    end if;
     insert into jobmon.transition_history
         (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    select 'Task', new.id, new.id, cause, s.from_status, s.to_status,
-           coalesce(nullif(current_setting('jobmon.route', true), ''), nullif(current_setting('jobmon.function', true), ''))
-      from unnest(froms[1:cardinality(tos)], tos) with ordinality s(from_status, to_status, n)
-     order by s.n;
+    select 'Task', n.id, n.id, c.id, s.from_status, s.to_status, fn
+      from new_rows n
+      join old_rows o on o.id = n.id
+      left join lateral (
+          select newest.id, m.task_path
+            from (select ti.id, ti.status from jobmon.task_instance ti
+                   where ti.task_id = n.id order by ti.id desc limit 1) newest
+            join jobmon.task_instance_move m
+              on m.to_status = newest.status and m.task_status = o.status and m.task_to_status = n.status
+             and m.attempts_left = (o.num_attempts < o.max_attempts) and m.kind = 'valid'
+           limit 1) c on true
+     cross join lateral unnest(
+           case when c.id is null then array[o.status] else array[o.status] || c.task_path[1:cardinality(c.task_path) - 1] end,
+           case when c.id is null then array[n.status] else c.task_path end)
+           with ordinality s(from_status, to_status, step)
+     where o.status is distinct from n.status
+     order by n.id, s.step;
     return null;
 end;
 $$;
@@ -550,7 +576,7 @@ $$;
 -- Name: FUNCTION _record_task_history(); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._record_task_history() IS 'Internal. Row trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
+COMMENT ON FUNCTION jobmon._record_task_history() IS 'Internal. Statement trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
 
 --
 -- Name: _record_task_instance_history(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -560,11 +586,24 @@ CREATE FUNCTION jobmon._record_task_instance_history() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+    fn constant text := jobmon._history_function();
 begin
-    insert into jobmon.transition_history
-        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    values ('TaskInstance', new.id, new.task_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
-            coalesce(nullif(current_setting('jobmon.route', true), ''), nullif(current_setting('jobmon.function', true), '')));
+    if tg_op = 'INSERT' then
+        insert into jobmon.transition_history
+            (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select 'TaskInstance', n.id, n.task_id, n.id, null, n.status, fn
+          from new_rows n
+         order by n.id;
+    else
+        insert into jobmon.transition_history
+            (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select 'TaskInstance', n.id, n.task_id, n.id, o.status, n.status, fn
+          from new_rows n
+          join old_rows o on o.id = n.id
+         where o.status is distinct from n.status
+         order by n.id;
+    end if;
     return null;
 end;
 $$;
@@ -573,7 +612,7 @@ $$;
 -- Name: FUNCTION _record_task_instance_history(); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._record_task_instance_history() IS 'Internal. Row trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
+COMMENT ON FUNCTION jobmon._record_task_instance_history() IS 'Internal. Statement trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
 
 --
 -- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -670,6 +709,7 @@ COMMENT ON FUNCTION jobmon._refuse_task_change() IS 'Internal. Trigger: a task i
 CREATE FUNCTION jobmon._require_description(description text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
     if description is null then
@@ -692,6 +732,7 @@ COMMENT ON FUNCTION jobmon._require_description(description text) IS 'Internal. 
 CREATE FUNCTION jobmon._require_interval(argument text, value interval) RETURNS void
     LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
     if value is null then
@@ -718,6 +759,7 @@ COMMENT ON FUNCTION jobmon._require_interval(argument text, value interval) IS '
 CREATE FUNCTION jobmon._require_length(argument text, value text, max_length integer) RETURNS void
     LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
     if length(value) > max_length then
@@ -922,6 +964,7 @@ CREATE TABLE jobmon.task_instance_move (
     kind text NOT NULL,
     task_to_status text,
     adds_attempt boolean NOT NULL,
+    task_path text[] NOT NULL,
     refused_task_from text,
     refused_task_to text,
     CONSTRAINT task_instance_move_check CHECK (((task_to_status IS NULL) = (refused_task_from IS NOT NULL))),
@@ -939,6 +982,12 @@ COMMENT ON TABLE jobmon.task_instance_move IS 'Derived from the rule tables (nev
 --
 
 COMMENT ON COLUMN jobmon.task_instance_move.attempts_left IS 'task.num_attempts < task.max_attempts before the move.';
+
+--
+-- Name: COLUMN task_instance_move.task_path; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task_instance_move.task_path IS 'The task statuses the cascade moves the task through, in order (R -> E -> G: {E,G}); empty when the task does not move.';
 
 --
 -- Name: _task_instance_moves_from_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -960,7 +1009,7 @@ begin
          cross join (values (true), (false)) a(left_)
     loop
         move := row(rule.from_status, rule.to_status, rule.task_status, rule.attempts_left, rule.kind,
-                    rule.task_status, false, null, null);
+                    rule.task_status, false, array[]::text[], null, null);
         if rule.kind = 'valid' then
             foreach next_task in array jobmon.task_moves_on_entering(
                 rule.to_status, case when rule.attempts_left then 0 else 1 end, 1)
@@ -973,10 +1022,12 @@ begin
                     move.refused_task_to := next_task;
                     move.task_to_status := null;
                     move.adds_attempt := false;
+                    move.task_path := array[]::text[];
                     exit;
                 end if;
                 move.adds_attempt := move.adds_attempt or next_task = 'Q';
                 move.task_to_status := next_task;
+                move.task_path := move.task_path || next_task;
             end loop;
         end if;
         return next move;
@@ -1017,6 +1068,7 @@ COMMENT ON FUNCTION jobmon._track_task_status_xid() IS 'Internal. Row trigger on
 CREATE FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
     if check_only then
@@ -1064,6 +1116,7 @@ COMMENT ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only bool
 CREATE FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) RETURNS jobmon.worker_node_task_instance_wire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'array_task_instance'
     AS $$
 declare
     arr_id    constant bigint := array_task_instance.array_id;
@@ -1146,6 +1199,8 @@ COMMENT ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) 
 CREATE FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) RETURNS SETOF jobmon.distributor_task_instance_wire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'distributor_task_instances'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
     if task_instance_ids is null then
@@ -1176,6 +1231,7 @@ COMMENT ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]
 CREATE FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) RETURNS SETOF jobmon.instantiated_task_instance
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'instantiate_task_instances'
     AS $$
 declare
     moves jobmon.task_instance_transition_result[];
@@ -1215,6 +1271,7 @@ COMMENT ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]
 CREATE FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'kill_task_instances'
     AS $$
 begin
     if task_instance_ids is null then
@@ -1248,6 +1305,7 @@ COMMENT ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) IS 'T
 CREATE FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) RETURNS SETOF jobmon.launched_task_instance
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'launch_array_batch'
     AS $$
 declare
     arr_id    constant bigint := launch_array_batch.array_id;
@@ -1302,6 +1360,7 @@ COMMENT ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num i
 CREATE FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) RETURNS SETOF jobmon.array_distributor_id_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_array_distributor_ids'
     AS $$
 declare
     arr_id    constant bigint := log_array_distributor_ids.array_id;
@@ -1387,6 +1446,8 @@ COMMENT ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batc
 CREATE FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_distributor_id'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_distributor_id.task_instance_id;
@@ -1436,6 +1497,8 @@ COMMENT ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distribut
 CREATE FUNCTION jobmon.log_done(task_instance_id bigint, nodename text DEFAULT NULL::text, stdout text DEFAULT NULL::text, stderr text DEFAULT NULL::text, stdout_log text DEFAULT NULL::text, stderr_log text DEFAULT NULL::text, wallclock text DEFAULT NULL::text, maxrss text DEFAULT NULL::text, maxpss text DEFAULT NULL::text, cpu text DEFAULT NULL::text, io text DEFAULT NULL::text, usage_str text DEFAULT NULL::text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_done'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_done.task_instance_id;
@@ -1469,6 +1532,8 @@ COMMENT ON FUNCTION jobmon.log_done(task_instance_id bigint, nodename text, stdo
 CREATE FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text DEFAULT NULL::text, stdout text DEFAULT NULL::text, stderr text DEFAULT NULL::text, stdout_log text DEFAULT NULL::text, stderr_log text DEFAULT NULL::text, wallclock text DEFAULT NULL::text, maxrss text DEFAULT NULL::text, maxpss text DEFAULT NULL::text, cpu text DEFAULT NULL::text, io text DEFAULT NULL::text, usage_str text DEFAULT NULL::text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_error'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_error.task_instance_id;
@@ -1519,6 +1584,8 @@ COMMENT ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, 
 CREATE FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_heartbeat'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_heartbeat.task_instance_id;
@@ -1553,6 +1620,7 @@ COMMENT ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_in
 CREATE FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) RETURNS SETOF jobmon.heartbeat_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_heartbeats'
     AS $$
 begin
     if task_instance_ids is null or next_report_increment is null then
@@ -1607,6 +1675,8 @@ COMMENT ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_repor
 CREATE FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_no_distributor_id'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_no_distributor_id.task_instance_id;
@@ -1639,6 +1709,8 @@ COMMENT ON FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, descri
 CREATE FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text DEFAULT NULL::text) RETURNS jobmon.log_running_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_running'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_running.task_instance_id;
@@ -1682,6 +1754,8 @@ COMMENT ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, p
 CREATE FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'log_unknown_error'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id   constant bigint := log_unknown_error.task_instance_id;
@@ -1718,6 +1792,7 @@ COMMENT ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, descriptio
 CREATE FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) RETURNS SETOF jobmon.queue_task_batch_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'queue_task_batch'
     AS $$
 declare
     arr_id constant bigint := queue_task_batch.array_id;
@@ -1860,6 +1935,7 @@ COMMENT ON FUNCTION jobmon.require_task_instance_status(status text) IS 'Returns
 CREATE FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) RETURNS TABLE(task_id bigint, outcome text, previous_status text, status text, previous_num_attempts integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'reset_tasks_for_resume'
     AS $$
 declare
     wf_id       constant bigint := reset_tasks_for_resume.workflow_id;
@@ -2024,7 +2100,7 @@ COMMENT ON COLUMN jobmon.transition_history.recorded_at IS 'clock_timestamp() wh
 -- Name: COLUMN transition_history.function_name; Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON COLUMN jobmon.transition_history.function_name IS 'The jobmon function that made the move (the function-level setting jobmon.function, else the outermost jobmon function on the call stack); NULL for a direct UPDATE.';
+COMMENT ON COLUMN jobmon.transition_history.function_name IS 'The public jobmon function the caller called to make the move (the function-level setting jobmon.route, else jobmon.function); NULL for a direct UPDATE.';
 
 --
 -- Name: COLUMN transition_history.role_name; Type: COMMENT; Schema: jobmon; Owner: -
@@ -2045,6 +2121,7 @@ COMMENT ON COLUMN jobmon.transition_history.application_name IS 'The client''s a
 CREATE FUNCTION jobmon.task_instance_history(task_instance_id bigint) RETURNS SETOF jobmon.transition_history
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'task_instance_history'
     AS $$
 declare
     ti_id   constant bigint := task_instance_history.task_instance_id;
@@ -2106,6 +2183,7 @@ COMMENT ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num
 CREATE FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) RETURNS TABLE(task_id bigint, status text, cursor bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'task_status_changes'
     AS $$
 declare
     wf_id   constant bigint := task_status_changes.workflow_id;
@@ -2145,6 +2223,7 @@ COMMENT ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint)
 CREATE FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean DEFAULT false) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_status text, stale boolean, description text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'terminate_workflow_run'
     AS $$
 declare
     run_id     constant bigint := terminate_workflow_run.workflow_run_id;
@@ -2378,6 +2457,7 @@ COMMENT ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new
 CREATE FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) RETURNS TABLE(task_instance_id bigint, task_id bigint, previous_status text, status text, report_by_date timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'triage_overdue'
     AS $$
 declare
     run_id        constant bigint := triage_overdue.workflow_run_id;
@@ -2451,6 +2531,8 @@ COMMENT ON FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace
 CREATE FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) RETURNS jobmon.worker_node_task_instance_wire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "jobmon.route" TO 'worker_node_task_instance'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
     ti_id  constant bigint := worker_node_task_instance.task_instance_id;
@@ -3074,6 +3156,12 @@ CREATE INDEX ix_task_instance_error_log_task_instance_id ON jobmon.task_instance
 CREATE INDEX ix_task_instance_live_by_run ON jobmon.task_instance USING btree (workflow_run_id, status, report_by_date) WHERE (status = ANY (ARRAY['Q'::text, 'I'::text, 'O'::text, 'R'::text, 'T'::text, 'X'::text, 'K'::text]));
 
 --
+-- Name: ix_task_instance_move_effect; Type: INDEX; Schema: jobmon; Owner: -
+--
+
+CREATE INDEX ix_task_instance_move_effect ON jobmon.task_instance_move USING btree (to_status, task_status, task_to_status);
+
+--
 -- Name: ix_task_instance_task_id; Type: INDEX; Schema: jobmon; Owner: -
 --
 
@@ -3107,19 +3195,19 @@ CREATE INDEX ix_transition_history_task_id_id ON jobmon.transition_history USING
 -- Name: task record_history; Type: TRIGGER; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history AFTER UPDATE OF status ON jobmon.task FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_history();
+CREATE TRIGGER record_history AFTER UPDATE ON jobmon.task REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobmon._record_task_history();
 
 --
 -- Name: task_instance record_history_insert; Type: TRIGGER; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history_insert AFTER INSERT ON jobmon.task_instance FOR EACH ROW EXECUTE FUNCTION jobmon._record_task_instance_history();
+CREATE TRIGGER record_history_insert AFTER INSERT ON jobmon.task_instance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobmon._record_task_instance_history();
 
 --
 -- Name: task_instance record_history_update; Type: TRIGGER; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history_update AFTER UPDATE OF status ON jobmon.task_instance FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_instance_history();
+CREATE TRIGGER record_history_update AFTER UPDATE ON jobmon.task_instance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobmon._record_task_instance_history();
 
 --
 -- Name: task_instance_status refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
@@ -3276,6 +3364,12 @@ REVOKE ALL ON FUNCTION jobmon._add_error_log(task_instance_id bigint, descriptio
 --
 
 REVOKE ALL ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _history_function(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._history_function() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: ACL; Schema: jobmon; Owner: -

@@ -33,7 +33,7 @@ begin
          cross join (values (true), (false)) a(left_)
     loop
         move := row(rule.from_status, rule.to_status, rule.task_status, rule.attempts_left, rule.kind,
-                    rule.task_status, false, null, null);
+                    rule.task_status, false, array[]::text[], null, null);
         if rule.kind = 'valid' then
             foreach next_task in array jobmon.task_moves_on_entering(
                 rule.to_status, case when rule.attempts_left then 0 else 1 end, 1)
@@ -46,10 +46,12 @@ begin
                     move.refused_task_to := next_task;
                     move.task_to_status := null;
                     move.adds_attempt := false;
+                    move.task_path := array[]::text[];
                     exit;
                 end if;
                 move.adds_attempt := move.adds_attempt or next_task = 'Q';
                 move.task_to_status := next_task;
+                move.task_path := move.task_path || next_task;
             end loop;
         end if;
         return next move;

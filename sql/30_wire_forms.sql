@@ -21,6 +21,8 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'distributor_task_instances'
+set plan_cache_mode = force_generic_plan
 as $$
 begin
     if task_instance_ids is null then
@@ -58,6 +60,8 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'worker_node_task_instance'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id  constant bigint := worker_node_task_instance.task_instance_id;

@@ -33,6 +33,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id constant bigint := _lock_task_instance.task_instance_id;
@@ -75,16 +76,24 @@ comment on function jobmon._lock_task_instance(bigint) is
 create or replace function jobmon._call_site_result(
     task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint)
 returns jobmon.call_site_result
-language sql
+language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
+declare
+    result jobmon.call_site_result;
+begin
+    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
     select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
            ti.status_date, ti.report_by_date, ti.distributor_id::text, error_log_id
+      into result
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
-     where ti.id = task_instance_id;
+     where ti.id = _call_site_result.task_instance_id;
+    return result;
+end;
 $$;
 comment on function jobmon._call_site_result(bigint, text, text, boolean, bigint) is
     'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
@@ -101,6 +110,7 @@ language plpgsql
 immutable
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 begin
     if length(value) > max_length then
@@ -123,6 +133,7 @@ language plpgsql
 immutable
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 begin
     if value is null then
@@ -156,6 +167,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 begin
     if check_only then
@@ -200,14 +212,21 @@ comment on function jobmon._write_usage(bigint, boolean, text, text, text, text,
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._add_error_log(task_instance_id bigint, description text)
 returns bigint
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
+declare
+    log_id bigint;
+begin
+    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
     insert into jobmon.task_instance_error_log (task_instance_id, description)
-    values (task_instance_id, description)
-    returning id;
+    values (_add_error_log.task_instance_id, _add_error_log.description)
+    returning id into log_id;
+    return log_id;
+end;
 $$;
 comment on function jobmon._add_error_log(bigint, text) is
     'Internal. Adds one jobmon.task_instance_error_log row for an applied error move; returns its id.';
@@ -223,6 +242,7 @@ language plpgsql
 immutable
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 begin
     if description is null then
@@ -263,6 +283,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_running'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_running.task_instance_id;
@@ -315,6 +337,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_heartbeat'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_heartbeat.task_instance_id;
@@ -362,6 +386,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_done'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_done.task_instance_id;
@@ -415,6 +441,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_error'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_error.task_instance_id;

@@ -31,6 +31,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_distributor_id'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_distributor_id.task_instance_id;
@@ -86,6 +88,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_no_distributor_id'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_no_distributor_id.task_instance_id;
@@ -130,6 +134,8 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_unknown_error'
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id   constant bigint := log_unknown_error.task_instance_id;

@@ -28,6 +28,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'instantiate_task_instances'
 as $$
 declare
     moves jobmon.task_instance_transition_result[];
@@ -79,6 +80,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'launch_array_batch'
 as $$
 declare
     arr_id    constant bigint := launch_array_batch.array_id;
@@ -148,6 +150,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_array_distributor_ids'
 as $$
 declare
     arr_id    constant bigint := log_array_distributor_ids.array_id;
@@ -243,6 +246,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'log_heartbeats'
 as $$
 begin
     if task_instance_ids is null or next_report_increment is null then
@@ -302,6 +306,7 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'array_task_instance'
 as $$
 declare
     arr_id    constant bigint := array_task_instance.array_id;

@@ -44,6 +44,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'queue_task_batch'
 as $$
 declare
     arr_id constant bigint := queue_task_batch.array_id;

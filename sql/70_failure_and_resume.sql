@@ -154,6 +154,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'triage_overdue'
 as $$
 declare
     run_id        constant bigint := triage_overdue.workflow_run_id;
@@ -239,6 +240,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'kill_task_instances'
 as $$
 begin
     if task_instance_ids is null then
@@ -298,6 +300,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'terminate_workflow_run'
 as $$
 declare
     run_id     constant bigint := terminate_workflow_run.workflow_run_id;
@@ -435,6 +438,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'reset_tasks_for_resume'
 as $$
 declare
     wf_id       constant bigint := reset_tasks_for_resume.workflow_id;
@@ -518,6 +522,7 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set jobmon.route = 'task_status_changes'
 as $$
 declare
     wf_id   constant bigint := task_status_changes.workflow_id;

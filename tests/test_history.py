@@ -243,3 +243,42 @@ def test_the_async_twins_read_and_switch_the_same(conn, db_dsn):
             return len(entries), off, state
 
     assert asyncio.run(run()) == (3, False, False)
+
+
+def _functions_recorded(conn: psycopg.Connection[Any], task_instance_id: int) -> list[tuple[str, str, str]]:
+    return conn.execute(
+        "select model, to_status, function_name from jobmon.transition_history"
+        " where task_instance_id = %s and from_status is not null order by id",
+        (task_instance_id,),
+    ).fetchall()
+
+
+def test_a_move_is_credited_to_the_function_the_caller_called(conn):
+    ti, _ = make_task_instance(conn, "O", "O", num_attempts=1, max_attempts=2)
+    conn.execute(
+        "select * from jobmon.log_running(task_instance_id => %s, nodename => 'n', process_group_id => 1,"
+        " next_report_increment => '1 minute')",
+        (ti,),
+    )
+    conn.execute("select * from jobmon.transition_task_instance(%s, 'E')", (ti,))
+    # log_running moves through transition_task_instance inside it: the history names log_running.
+    assert _functions_recorded(conn, ti) == [
+        ("TaskInstance", "R", "log_running"),
+        ("Task", "R", "log_running"),
+        ("TaskInstance", "E", "transition_task_instance"),
+        ("Task", "E", "transition_task_instance"),
+        ("Task", "G", "transition_task_instance"),
+    ]
+
+
+def test_every_public_function_names_itself_for_the_history(conn):
+    public = {name for (name,) in conn.execute("select distinct object_name from jobmon._privileges()"
+                                               " where object_kind = 'function'")}  # fmt: skip
+    rows = conn.execute(
+        "select p.proname, p.proconfig from pg_proc p where p.pronamespace = 'jobmon'::regnamespace"
+    ).fetchall()
+    for name, config in rows:
+        if name not in public:
+            continue
+        setting = "jobmon.function" if name == "transition_task_instance" else "jobmon.route"
+        assert f"{setting}={name}" in config, name

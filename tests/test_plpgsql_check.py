@@ -26,17 +26,20 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 
 FUNCTIONS_SQL = """
-select p.oid, p.oid::regprocedure::text, p.proname,
-       (select t.tgrelid from pg_trigger t where t.tgfoid = p.oid limit 1) as trigger_relid,
-       p.prorettype = 'trigger'::regtype as is_trigger
+select p.oid, p.oid::regprocedure::text, p.proname, t.tgrelid as trigger_relid,
+       p.prorettype = 'trigger'::regtype as is_trigger, t.tgoldtable, t.tgnewtable
   from pg_proc p join pg_language l on l.oid = p.prolang
+ -- A trigger function is checked with its table and transition tables (the trigger that has the most).
+  left join lateral (select g.tgrelid, g.tgoldtable, g.tgnewtable from pg_trigger g where g.tgfoid = p.oid
+                      order by (g.tgoldtable is not null)::int + (g.tgnewtable is not null)::int desc limit 1) t on true
  where p.pronamespace = 'jobmon'::regnamespace and l.lanname = 'plpgsql'
  order by 2
 """
 
 CHECK_SQL = """
 select level, sqlstate, message, lineno, statement, detail, hint
-  from plpgsql_check_function_tb(%s::regprocedure, relid => coalesce(%s, 0)::oid, all_warnings => true)
+  from plpgsql_check_function_tb(%s::regprocedure, relid => coalesce(%s, 0)::oid, all_warnings => true,
+                                 oldtable => %s, newtable => %s)
 """
 
 
@@ -53,13 +56,13 @@ def test_every_plpgsql_function_passes_plpgsql_check(checked_conn):
     functions = checked_conn.execute(FUNCTIONS_SQL).fetchall()
     assert functions, "schema jobmon has no PL/pgSQL function: is the database migrated?"
     findings = []
-    for oid, signature, name, trigger_relid, is_trigger in functions:
+    for oid, signature, name, trigger_relid, is_trigger, old_table, new_table in functions:
         if is_trigger and trigger_relid is None:
             if (name, "trigger function without a trigger") not in ALLOWED:
                 findings.append(f"{signature}: trigger function without a trigger: plpgsql_check needs its table")
             continue
         for level, sqlstate, message, lineno, statement, detail, hint in checked_conn.execute(
-            CHECK_SQL, (oid, trigger_relid)
+            CHECK_SQL, (oid, trigger_relid, old_table, new_table)
         ):
             if any(name == fn and message.startswith(start) for fn, start in ALLOWED):
                 continue
@@ -77,5 +80,5 @@ def test_the_check_catches_a_broken_function(checked_conn):
         "create function jobmon.broken_for_test() returns int language plpgsql as"
         " $$ begin return (select no_such_column from jobmon.task limit 1); end $$"
     )
-    rows = checked_conn.execute(CHECK_SQL, ("jobmon.broken_for_test()", None)).fetchall()
+    rows = checked_conn.execute(CHECK_SQL, ("jobmon.broken_for_test()", None, None, None)).fetchall()
     assert any(level == "error" and "no_such_column" in message for level, _, message, *_ in rows)
