@@ -7,6 +7,7 @@ SET ROLE; 'nobody' is a role with no grant at all (what PUBLIC gets).
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -272,3 +273,13 @@ def test_several_databases_migrated_at_once_share_roles_named_by_a_prefix(server
                 admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
             for actor in ("owner", "app", "readonly", "worker_node", "distributor", "swarm"):
                 admin.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(f"{prefix}_{actor}")))
+
+
+def test_docs_roles_table_lists_what_each_role_may_execute():
+    """docs/roles.md names, for each role, exactly the functions MAY_EXECUTE says (app: every public one)."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "roles.md").read_text(encoding="utf-8")
+    for actor in ("readonly", "worker_node", "distributor", "swarm"):
+        row = next(line for line in doc.splitlines() if line.startswith(f"| {actor} |"))
+        assert set(re.findall(r"`(\w+)`", row.split("|")[3])) == MAY_EXECUTE[actor], actor
