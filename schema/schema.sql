@@ -291,6 +291,34 @@ $$;
 COMMENT ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) IS 'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
 
 --
+-- Name: _check_usage(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
+    perform jobmon._require_length('nodename', nodename, 150),
+            jobmon._require_length('stdout', stdout, 2048),
+            jobmon._require_length('stderr', stderr, 2048),
+            jobmon._require_length('wallclock', wallclock, 50),
+            jobmon._require_length('maxrss', maxrss, 50),
+            jobmon._require_length('maxpss', maxpss, 50),
+            jobmon._require_length('cpu', cpu, 50),
+            jobmon._require_length('io', io, 50),
+            jobmon._require_length('usage_str', usage_str, 250);
+end;
+$$;
+
+--
+-- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. Raises 22001 when a usage argument is longer than its column.';
+
+--
 -- Name: _history_function(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -336,11 +364,14 @@ begin
         raise exception 'TaskInstance id: % not found', ti_id
             using errcode = 'JM003', hint = 'Nothing was changed.';
     end if;
+    -- Read in a statement of its own, after the task lock: it sees the last
+    -- committed state. No lock of its own: every writer of a task instance
+    -- locks its task first, so holding the task holds the task instance (the
+    -- move itself locks it with its UPDATE).
     select ti.status, ti.report_by_date, ti.distributor_id::text
       into _lock_task_instance.status, _lock_task_instance.report_by_date, _lock_task_instance.distributor_id
       from jobmon.task_instance ti
-     where ti.id = ti_id
-       for no key update;
+     where ti.id = ti_id;
     _lock_task_instance.task_id := task_row.id;
     _lock_task_instance.task_status := task_row.status;
     _lock_task_instance.stale := ti_id < task_row.current_attempt_from;
@@ -351,7 +382,7 @@ $$;
 -- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) IS 'Internal. Locks the task, then the task instance (FOR NO KEY UPDATE), and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
+COMMENT ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) IS 'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 --
 -- Name: _move_task_instances(bigint[], text, text[], text[], timestamp with time zone, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1062,52 +1093,145 @@ $$;
 COMMENT ON FUNCTION jobmon._track_task_status_xid() IS 'Internal. Row trigger on jobmon.task: records the transaction that changed status in status_xid, for jobmon.task_status_changes().';
 
 --
--- Name: _write_usage(bigint, boolean, text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+-- Name: _transition_task_instance(bigint, text, jsonb); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
-CREATE FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS void
+CREATE FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) RETURNS jobmon.task_instance_transition_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+declare
+    ti_id    constant bigint := _transition_task_instance.task_instance_id;
+    task_row record;
+    move     record;
+    result   jobmon.task_instance_transition_result;
 begin
-    if check_only then
-        -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
-        perform jobmon._require_length('nodename', nodename, 150),
-                jobmon._require_length('stdout', stdout, 2048),
-                jobmon._require_length('stderr', stderr, 2048),
-                jobmon._require_length('wallclock', wallclock, 50),
-                jobmon._require_length('maxrss', maxrss, 50),
-                jobmon._require_length('maxpss', maxpss, 50),
-                jobmon._require_length('cpu', cpu, 50),
-                jobmon._require_length('io', io, 50),
-                jobmon._require_length('usage_str', usage_str, 250);
-        return;
+    if ti_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004';
     end if;
+
+    select t.id, t.status, t.num_attempts, t.num_attempts < t.max_attempts as attempts_left,
+           ti_id < t.current_attempt_from as stale
+      into task_row
+      from jobmon.task t
+     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
+       for no key update;
+    if not found then
+        perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003';
+    end if;
+
+    -- The happy path: the UPDATE locks the task instance and moves it only if
+    -- the rules allow the move for the row as locked (a stale attempt moves
+    -- even when its cascade would be refused, since it does not cascade);
+    -- then the task follows.
     update jobmon.task_instance ti
-       set nodename = coalesce(_write_usage.nodename, ti.nodename),
-           stdout = coalesce(_write_usage.stdout, ti.stdout),
-           stderr = coalesce(_write_usage.stderr, ti.stderr),
-           stdout_log = coalesce(_write_usage.stdout_log, ti.stdout_log),
-           stderr_log = coalesce(_write_usage.stderr_log, ti.stderr_log),
-           wallclock = coalesce(_write_usage.wallclock, ti.wallclock),
-           maxrss = coalesce(_write_usage.maxrss, ti.maxrss),
-           maxpss = coalesce(_write_usage.maxpss, ti.maxpss),
-           cpu = coalesce(_write_usage.cpu, ti.cpu),
-           io = coalesce(_write_usage.io, ti.io),
-           usage_str = coalesce(_write_usage.usage_str, ti.usage_str)
-     where ti.id = _write_usage.task_instance_id
-       and num_nonnulls(_write_usage.nodename, _write_usage.stdout, _write_usage.stderr, _write_usage.stdout_log,
-                        _write_usage.stderr_log, _write_usage.wallclock, _write_usage.maxrss, _write_usage.maxpss,
-                        _write_usage.cpu, _write_usage.io, _write_usage.usage_str) > 0;
+       set status = new_status, status_date = now(),
+           nodename = coalesce(c.nodename, ti.nodename),
+           process_group_id = coalesce(c.process_group_id, ti.process_group_id),
+           distributor_id = coalesce(c.distributor_id, ti.distributor_id),
+           submitted_date = coalesce(c.submitted_date, ti.submitted_date),
+           report_by_date = coalesce(c.report_by_date, ti.report_by_date),
+           usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
+           maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
+           cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
+           stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
+           stdout_log = coalesce(c.stdout_log, ti.stdout_log), stderr_log = coalesce(c.stderr_log, ti.stderr_log)
+      from jobmon.task_instance_move m,
+           jsonb_populate_record(null::jobmon.task_instance, columns) c
+     where ti.id = ti_id
+       and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
+       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
+       and (m.task_to_status is not null or task_row.stale)
+    returning m.from_status, m.task_to_status, m.adds_attempt, ti.status_date
+         into move;
+
+    result.task_instance_id := ti_id;
+    result.task_id := task_row.id;
+    result.task_previous_status := task_row.status;
+    result.task_status := task_row.status;
+    result.task_num_attempts := task_row.num_attempts;
+    result.stale := task_row.stale;
+    if found then
+        result.outcome := 'applied';
+        result.previous_status := move.from_status;
+        result.status := new_status;
+        result.status_date := move.status_date;
+        if not task_row.stale and (move.task_to_status <> task_row.status or move.adds_attempt) then
+            update jobmon.task t
+               set status = move.task_to_status,
+                   num_attempts = t.num_attempts + move.adds_attempt::integer,
+                   status_date = now()
+             where t.id = task_row.id
+            returning t.status, t.num_attempts into result.task_status, result.task_num_attempts;
+        end if;
+        return result;
+    end if;
+
+    -- Not applied: lock the task instance and say why.
+    select ti.status as from_status, ti.status_date, m.kind, m.refused_task_from, m.refused_task_to
+      into move
+      from jobmon.task_instance ti
+      left join jobmon.task_instance_move m
+        on m.from_status = ti.status and m.to_status = new_status
+       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
+     where ti.id = ti_id
+       for no key update of ti;
+    if move.kind is null then
+        perform jobmon.require_task_instance_status(new_status);
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, move.from_status, new_status
+            using errcode = 'JM001',
+                  detail = jobmon.describe_task_instance_transitions_from(move.from_status),
+                  hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
+    end if;
+    if move.kind = 'valid' then  -- a valid pair not applied: its cascade is refused
+        raise exception 'Cannot transition Task id: % from % to %', task_row.id, move.refused_task_from, move.refused_task_to
+            using errcode = 'JM002',
+                  detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
+                                  ti_id, move.from_status, new_status, move.refused_task_from,
+                                  coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
+                                              from jobmon.task_transition r
+                                             where r.from_status = move.refused_task_from and r.kind = 'cascade'),
+                                           'none')),
+                  hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
+    end if;
+    result.outcome := 'untimely';
+    result.previous_status := move.from_status;
+    result.status := move.from_status;
+    result.status_date := move.status_date;
+    return result;
 end;
 $$;
 
 --
--- Name: FUNCTION _write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _transition_task_instance(task_instance_id bigint, new_status text, columns jsonb); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. check_only: raises 22001 when a usage argument is longer than its column. Else writes the non-NULL usage arguments (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str) to a locked task instance.';
+COMMENT ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) IS 'Internal. jobmon.transition_task_instance(), writing with an applied move the non-NULL route columns in columns (nodename, process_group_id, distributor_id, submitted_date, report_by_date and the usage columns), in the same UPDATE.';
+
+--
+-- Name: _usage(text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    return jsonb_build_object('nodename', nodename, 'stdout', stdout, 'stderr', stderr,
+                              'stdout_log', stdout_log, 'stderr_log', stderr_log, 'wallclock', wallclock,
+                              'maxrss', maxrss, 'maxpss', maxpss, 'cpu', cpu, 'io', io, 'usage_str', usage_str);
+end;
+$$;
+
+--
+-- Name: FUNCTION _usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. The usage columns of a report as jsonb, for jobmon._transition_task_instance().';
 
 --
 -- Name: array_task_instance(bigint, integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1462,14 +1586,10 @@ begin
             jobmon._require_interval('next_report_increment', next_report_increment);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status in ('I', 'Q') then
-        outcome := (jobmon.transition_task_instance(ti_id, 'O')).outcome;  -- Q raises JM001
-        if outcome = 'applied' then
-            update jobmon.task_instance ti
-               set distributor_id = log_distributor_id.distributor_id,
-                   submitted_date = now(),
-                   report_by_date = now() + next_report_increment
-             where ti.id = ti_id;
-        end if;
+        -- Launched, with the id and the deadlines in the same write (Q raises JM001).
+        outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
+            'distributor_id', distributor_id, 'submitted_date', now(),
+            'report_by_date', now() + next_report_increment))).outcome;
     elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
         if locked.distributor_id is null then
             update jobmon.task_instance ti
@@ -1505,15 +1625,11 @@ declare
     locked  record;
     outcome text := 'unchanged';
 begin
-    perform jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
-                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+    perform jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'D' then
-        outcome := (jobmon.transition_task_instance(ti_id, 'D')).outcome;
-        if outcome = 'applied' then
-            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
-                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
-        end if;
+        outcome := (jobmon._transition_task_instance(ti_id, 'D', jobmon._usage(
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
 end;
@@ -1552,18 +1668,16 @@ begin
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
-            jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
-                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+            jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> error_state then
         if locked.status = 'T' and not exists (select 1 from jobmon.task_instance_transition r
                                                 where r.from_status = 'T' and r.to_status = error_state) then
             perform jobmon.transition_task_instance(ti_id, 'R');
         end if;
-        outcome := (jobmon.transition_task_instance(ti_id, error_state)).outcome;
+        outcome := (jobmon._transition_task_instance(ti_id, error_state, jobmon._usage(
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
         if outcome = 'applied' then
-            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
-                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
             log_id := jobmon._add_error_log(ti_id, description);
         end if;
     end if;
@@ -1595,12 +1709,14 @@ begin
     perform jobmon._require_interval('next_report_increment', next_report_increment);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
-        if locked.status = 'T' then
-            perform jobmon.transition_task_instance(ti_id, 'R');
+        if locked.status = 'T' then  -- back to running, with the new deadline
+            perform jobmon._transition_task_instance(ti_id, 'R',
+                jsonb_build_object('report_by_date', now() + next_report_increment));
+        else
+            update jobmon.task_instance ti
+               set report_by_date = now() + next_report_increment
+             where ti.id = ti_id;
         end if;
-        update jobmon.task_instance ti
-           set report_by_date = now() + next_report_increment
-         where ti.id = ti_id;
         outcome := 'applied';
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
@@ -1725,15 +1841,11 @@ begin
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'R' then
         target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
-        outcome := (jobmon.transition_task_instance(ti_id, target)).outcome;
-        if outcome = 'applied' and target = 'R' then
-            update jobmon.task_instance ti
-               set nodename = coalesce(log_running.nodename, ti.nodename),
-                   process_group_id = coalesce(log_running.process_group_id, ti.process_group_id),
-                   distributor_id = coalesce(log_running.distributor_id, ti.distributor_id),
-                   report_by_date = now() + next_report_increment
-             where ti.id = ti_id;
-        end if;
+        -- Running, the route's columns go with the move (NULL arguments leave them as they are).
+        outcome := (jobmon._transition_task_instance(ti_id, target, case when target = 'R' then
+            jsonb_build_object('nodename', nodename, 'process_group_id', process_group_id,
+                               'distributor_id', distributor_id, 'report_by_date', now() + next_report_increment)
+            end)).outcome;
     end if;
     wire := jobmon.worker_node_task_instance(ti_id);
     return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
@@ -2347,100 +2459,10 @@ COMMENT ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot bo
 CREATE FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) RETURNS jobmon.task_instance_transition_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
     SET "jobmon.function" TO 'transition_task_instance'
     AS $$
-declare
-    ti_id    constant bigint := transition_task_instance.task_instance_id;
-    task_row record;
-    move     record;
-    result   jobmon.task_instance_transition_result;
 begin
-    if ti_id is null then
-        raise exception 'task_instance_id must not be NULL'
-            using errcode = '22004';
-    end if;
-
-    select t.id, t.status, t.num_attempts, t.num_attempts < t.max_attempts as attempts_left,
-           ti_id < t.current_attempt_from as stale
-      into task_row
-      from jobmon.task t
-     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
-       for no key update;
-    if not found then
-        perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-        raise exception 'TaskInstance id: % not found', ti_id
-            using errcode = 'JM003';
-    end if;
-
-    -- The happy path: the UPDATE locks the task instance and moves it only if
-    -- the rules allow the move for the row as locked (a stale attempt moves
-    -- even when its cascade would be refused, since it does not cascade);
-    -- then the task follows.
-    update jobmon.task_instance ti
-       set status = new_status, status_date = now()
-      from jobmon.task_instance_move m
-     where ti.id = ti_id
-       and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
-       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
-       and (m.task_to_status is not null or task_row.stale)
-    returning m.from_status, m.task_to_status, m.adds_attempt, ti.status_date
-         into move;
-
-    result.task_instance_id := ti_id;
-    result.task_id := task_row.id;
-    result.task_previous_status := task_row.status;
-    result.task_status := task_row.status;
-    result.task_num_attempts := task_row.num_attempts;
-    result.stale := task_row.stale;
-    if found then
-        result.outcome := 'applied';
-        result.previous_status := move.from_status;
-        result.status := new_status;
-        result.status_date := move.status_date;
-        if not task_row.stale and (move.task_to_status <> task_row.status or move.adds_attempt) then
-            update jobmon.task t
-               set status = move.task_to_status,
-                   num_attempts = t.num_attempts + move.adds_attempt::integer,
-                   status_date = now()
-             where t.id = task_row.id
-            returning t.status, t.num_attempts into result.task_status, result.task_num_attempts;
-        end if;
-        return result;
-    end if;
-
-    -- Not applied: lock the task instance and say why.
-    select ti.status as from_status, ti.status_date, m.kind, m.refused_task_from, m.refused_task_to
-      into move
-      from jobmon.task_instance ti
-      left join jobmon.task_instance_move m
-        on m.from_status = ti.status and m.to_status = new_status
-       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
-     where ti.id = ti_id
-       for no key update of ti;
-    if move.kind is null then
-        perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, move.from_status, new_status
-            using errcode = 'JM001',
-                  detail = jobmon.describe_task_instance_transitions_from(move.from_status),
-                  hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
-    end if;
-    if move.kind = 'valid' then  -- a valid pair not applied: its cascade is refused
-        raise exception 'Cannot transition Task id: % from % to %', task_row.id, move.refused_task_from, move.refused_task_to
-            using errcode = 'JM002',
-                  detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  ti_id, move.from_status, new_status, move.refused_task_from,
-                                  coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
-                                              from jobmon.task_transition r
-                                             where r.from_status = move.refused_task_from and r.kind = 'cascade'),
-                                           'none')),
-                  hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
-    end if;
-    result.outcome := 'untimely';
-    result.previous_status := move.from_status;
-    result.status := move.from_status;
-    result.status_date := move.status_date;
-    return result;
+    return jobmon._transition_task_instance(task_instance_id, new_status, null);
 end;
 $$;
 
@@ -3366,6 +3388,12 @@ REVOKE ALL ON FUNCTION jobmon._add_error_log(task_instance_id bigint, descriptio
 REVOKE ALL ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _history_function(); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -3487,10 +3515,16 @@ REVOKE ALL ON FUNCTION jobmon._task_instance_moves_from_rules() FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._track_task_status_xid() FROM PUBLIC;
 
 --
--- Name: FUNCTION _write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
+-- Name: FUNCTION _transition_task_instance(task_instance_id bigint, new_status text, columns jsonb); Type: ACL; Schema: jobmon; Owner: -
 --
 
-REVOKE ALL ON FUNCTION jobmon._write_usage(task_instance_id bigint, check_only boolean, nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer); Type: ACL; Schema: jobmon; Owner: -

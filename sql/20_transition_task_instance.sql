@@ -7,8 +7,15 @@
 -- not block inserts of rows that reference them.
 
 -- ---------------------------------------------------------------------------
--- jobmon.transition_task_instance(task_instance_id bigint, new_status text)
+-- jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb)
 --   returns jobmon.task_instance_transition_result
+--
+-- The one implementation of a single task instance's move, behind
+-- jobmon.transition_task_instance() and the call-site functions (which pass
+-- the columns their route writes with the move: the non-NULL keys of columns
+-- among nodename, process_group_id, distributor_id, submitted_date,
+-- report_by_date and the usage columns, written by the same UPDATE as the
+-- move, and only when it is applied).
 --
 -- Moves a task instance to new_status and cascades the change to its task,
 -- exactly as the reference model's TaskInstance.transition():
@@ -54,17 +61,16 @@
 --   and lock_timeout / statement_timeout errors (55P03, 57014) when the
 --   caller set those and a lock is held too long.
 -- ---------------------------------------------------------------------------
-create or replace function jobmon.transition_task_instance(task_instance_id bigint, new_status text)
+create or replace function jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb)
 returns jobmon.task_instance_transition_result
 language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_generic_plan
-set jobmon.function = 'transition_task_instance'
 as $$
 declare
-    ti_id    constant bigint := transition_task_instance.task_instance_id;
+    ti_id    constant bigint := _transition_task_instance.task_instance_id;
     task_row record;
     move     record;
     result   jobmon.task_instance_transition_result;
@@ -91,8 +97,19 @@ begin
     -- even when its cascade would be refused, since it does not cascade);
     -- then the task follows.
     update jobmon.task_instance ti
-       set status = new_status, status_date = now()
-      from jobmon.task_instance_move m
+       set status = new_status, status_date = now(),
+           nodename = coalesce(c.nodename, ti.nodename),
+           process_group_id = coalesce(c.process_group_id, ti.process_group_id),
+           distributor_id = coalesce(c.distributor_id, ti.distributor_id),
+           submitted_date = coalesce(c.submitted_date, ti.submitted_date),
+           report_by_date = coalesce(c.report_by_date, ti.report_by_date),
+           usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
+           maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
+           cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
+           stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
+           stdout_log = coalesce(c.stdout_log, ti.stdout_log), stderr_log = coalesce(c.stderr_log, ti.stderr_log)
+      from jobmon.task_instance_move m,
+           jsonb_populate_record(null::jobmon.task_instance, columns) c
      where ti.id = ti_id
        and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
        and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
@@ -154,6 +171,28 @@ begin
     result.status := move.from_status;
     result.status_date := move.status_date;
     return result;
+end;
+$$;
+comment on function jobmon._transition_task_instance(bigint, text, jsonb) is
+    'Internal. jobmon.transition_task_instance(), writing with an applied move the non-NULL route columns in columns (nodename, process_group_id, distributor_id, submitted_date, report_by_date and the usage columns), in the same UPDATE.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.transition_task_instance(task_instance_id bigint, new_status text)
+--   returns jobmon.task_instance_transition_result
+--
+-- The public door of the move described above (jobmon._transition_task_instance
+-- with no columns): see it for what it does, locks and raises.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.transition_task_instance(task_instance_id bigint, new_status text)
+returns jobmon.task_instance_transition_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set jobmon.function = 'transition_task_instance'
+as $$
+begin
+    return jobmon._transition_task_instance(task_instance_id, new_status, null);
 end;
 $$;
 comment on function jobmon.transition_task_instance(bigint, text) is

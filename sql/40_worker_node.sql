@@ -19,9 +19,11 @@
 -- jobmon._lock_task_instance(task_instance_id bigint)
 --   returns (status, task_id, task_status, stale, report_by_date, distributor_id)
 --
--- Internal. Locks the task, then the task instance, FOR NO KEY UPDATE (the
--- project's lock order; a task instance never changes task, see
--- sql/12_row_guards.sql), and returns what the callers decide from. Locks are held until the caller's transaction ends.
+-- Internal. Locks the task FOR NO KEY UPDATE (the project's lock order: the
+-- task first; a task instance never changes task, see sql/12_row_guards.sql)
+-- and reads the task instance after it, and returns what the callers decide
+-- from. Holding the task holds its task instances: every writer of a task
+-- instance locks its task first. Locks are held until the caller's transaction ends.
 -- Raises 22004 NULL id, JM003 no task instance has this id.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._lock_task_instance(
@@ -52,18 +54,21 @@ begin
         raise exception 'TaskInstance id: % not found', ti_id
             using errcode = 'JM003', hint = 'Nothing was changed.';
     end if;
+    -- Read in a statement of its own, after the task lock: it sees the last
+    -- committed state. No lock of its own: every writer of a task instance
+    -- locks its task first, so holding the task holds the task instance (the
+    -- move itself locks it with its UPDATE).
     select ti.status, ti.report_by_date, ti.distributor_id::text
       into _lock_task_instance.status, _lock_task_instance.report_by_date, _lock_task_instance.distributor_id
       from jobmon.task_instance ti
-     where ti.id = ti_id
-       for no key update;
+     where ti.id = ti_id;
     _lock_task_instance.task_id := task_row.id;
     _lock_task_instance.task_status := task_row.status;
     _lock_task_instance.stale := ti_id < task_row.current_attempt_from;
 end;
 $$;
 comment on function jobmon._lock_task_instance(bigint) is
-    'Internal. Locks the task, then the task instance (FOR NO KEY UPDATE), and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
+    'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._call_site_result(task_instance_id, outcome, previous_status, stale, error_log_id)
@@ -150,59 +155,61 @@ comment on function jobmon._require_interval(text, interval) is
     'Internal. Raises 22004 for a NULL interval argument, 22023 for a negative one.';
 
 -- ---------------------------------------------------------------------------
--- jobmon._write_usage(task_instance_id bigint, nodename, stdout, stderr,
---   stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str)
---   returns void
+-- jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss,
+--     cpu, io, usage_str) returns void
 --
--- Internal. Checks (check => true) or writes (check => false) what a job
--- used and where its logs are: a NULL argument leaves its column as it is.
--- The writer expects the task instance locked. Raises 22001 (too long).
+-- Internal. Raises 22001 (naming the argument, not echoing it) when a usage
+-- argument is longer than its column (stdout_log and stderr_log are text of
+-- any length); called before anything is locked.
 -- ---------------------------------------------------------------------------
-create or replace function jobmon._write_usage(
-    task_instance_id bigint, check_only boolean,
-    nodename text, stdout text, stderr text, stdout_log text, stderr_log text,
-    wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text)
+create or replace function jobmon._check_usage(
+    nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text,
+    usage_str text)
 returns void
 language plpgsql
-volatile
-security definer
+immutable
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 begin
-    if check_only then
-        -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
-        perform jobmon._require_length('nodename', nodename, 150),
-                jobmon._require_length('stdout', stdout, 2048),
-                jobmon._require_length('stderr', stderr, 2048),
-                jobmon._require_length('wallclock', wallclock, 50),
-                jobmon._require_length('maxrss', maxrss, 50),
-                jobmon._require_length('maxpss', maxpss, 50),
-                jobmon._require_length('cpu', cpu, 50),
-                jobmon._require_length('io', io, 50),
-                jobmon._require_length('usage_str', usage_str, 250);
-        return;
-    end if;
-    update jobmon.task_instance ti
-       set nodename = coalesce(_write_usage.nodename, ti.nodename),
-           stdout = coalesce(_write_usage.stdout, ti.stdout),
-           stderr = coalesce(_write_usage.stderr, ti.stderr),
-           stdout_log = coalesce(_write_usage.stdout_log, ti.stdout_log),
-           stderr_log = coalesce(_write_usage.stderr_log, ti.stderr_log),
-           wallclock = coalesce(_write_usage.wallclock, ti.wallclock),
-           maxrss = coalesce(_write_usage.maxrss, ti.maxrss),
-           maxpss = coalesce(_write_usage.maxpss, ti.maxpss),
-           cpu = coalesce(_write_usage.cpu, ti.cpu),
-           io = coalesce(_write_usage.io, ti.io),
-           usage_str = coalesce(_write_usage.usage_str, ti.usage_str)
-     where ti.id = _write_usage.task_instance_id
-       and num_nonnulls(_write_usage.nodename, _write_usage.stdout, _write_usage.stderr, _write_usage.stdout_log,
-                        _write_usage.stderr_log, _write_usage.wallclock, _write_usage.maxrss, _write_usage.maxpss,
-                        _write_usage.cpu, _write_usage.io, _write_usage.usage_str) > 0;
+    -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
+    perform jobmon._require_length('nodename', nodename, 150),
+            jobmon._require_length('stdout', stdout, 2048),
+            jobmon._require_length('stderr', stderr, 2048),
+            jobmon._require_length('wallclock', wallclock, 50),
+            jobmon._require_length('maxrss', maxrss, 50),
+            jobmon._require_length('maxpss', maxpss, 50),
+            jobmon._require_length('cpu', cpu, 50),
+            jobmon._require_length('io', io, 50),
+            jobmon._require_length('usage_str', usage_str, 250);
 end;
 $$;
-comment on function jobmon._write_usage(bigint, boolean, text, text, text, text, text, text, text, text, text, text, text) is
-    'Internal. check_only: raises 22001 when a usage argument is longer than its column. Else writes the non-NULL usage arguments (nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str) to a locked task instance.';
+comment on function jobmon._check_usage(text, text, text, text, text, text, text, text, text) is
+    'Internal. Raises 22001 when a usage argument is longer than its column.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._usage(nodename, stdout, stderr, stdout_log, stderr_log, wallclock,
+--     maxrss, maxpss, cpu, io, usage_str) returns jsonb
+--
+-- Internal. The usage columns of a report as the columns argument of
+-- jobmon._transition_task_instance(): written with the move; a NULL argument
+-- leaves its column as it is. Pure.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._usage(
+    nodename text, stdout text, stderr text, stdout_log text, stderr_log text,
+    wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text)
+returns jsonb
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    return jsonb_build_object('nodename', nodename, 'stdout', stdout, 'stderr', stderr,
+                              'stdout_log', stdout_log, 'stderr_log', stderr_log, 'wallclock', wallclock,
+                              'maxrss', maxrss, 'maxpss', maxpss, 'cpu', cpu, 'io', io, 'usage_str', usage_str);
+end;
+$$;
+comment on function jobmon._usage(text, text, text, text, text, text, text, text, text, text, text) is
+    'Internal. The usage columns of a report as jsonb, for jobmon._transition_task_instance().';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._add_error_log(task_instance_id bigint, description text) returns bigint
@@ -297,17 +304,15 @@ begin
             jobmon._require_length('nodename', nodename, 150),
             jobmon._require_length('distributor_id', distributor_id, 20);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status <> 'R' then
+    -- R is a repeat; so are F and E, which this route makes of K and X: a
+    -- retried call finds them, changes nothing, and the worker stops.
+    if locked.status not in ('R', 'F', 'E') then
         target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
-        outcome := (jobmon.transition_task_instance(ti_id, target)).outcome;
-        if outcome = 'applied' and target = 'R' then
-            update jobmon.task_instance ti
-               set nodename = coalesce(log_running.nodename, ti.nodename),
-                   process_group_id = coalesce(log_running.process_group_id, ti.process_group_id),
-                   distributor_id = coalesce(log_running.distributor_id, ti.distributor_id),
-                   report_by_date = now() + next_report_increment
-             where ti.id = ti_id;
-        end if;
+        -- Running, the route's columns go with the move (NULL arguments leave them as they are).
+        outcome := (jobmon._transition_task_instance(ti_id, target, case when target = 'R' then
+            jsonb_build_object('nodename', nodename, 'process_group_id', process_group_id,
+                               'distributor_id', distributor_id, 'report_by_date', now() + next_report_increment)
+            end)).outcome;
     end if;
     wire := jobmon.worker_node_task_instance(ti_id);
     return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
@@ -348,12 +353,14 @@ begin
     perform jobmon._require_interval('next_report_increment', next_report_increment);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
-        if locked.status = 'T' then
-            perform jobmon.transition_task_instance(ti_id, 'R');
+        if locked.status = 'T' then  -- back to running, with the new deadline
+            perform jobmon._transition_task_instance(ti_id, 'R',
+                jsonb_build_object('report_by_date', now() + next_report_increment));
+        else
+            update jobmon.task_instance ti
+               set report_by_date = now() + next_report_increment
+             where ti.id = ti_id;
         end if;
-        update jobmon.task_instance ti
-           set report_by_date = now() + next_report_increment
-         where ti.id = ti_id;
         outcome := 'applied';
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
@@ -394,15 +401,11 @@ declare
     locked  record;
     outcome text := 'unchanged';
 begin
-    perform jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
-                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+    perform jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'D' then
-        outcome := (jobmon.transition_task_instance(ti_id, 'D')).outcome;
-        if outcome = 'applied' then
-            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
-                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
-        end if;
+        outcome := (jobmon._transition_task_instance(ti_id, 'D', jobmon._usage(
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
 end;
@@ -461,18 +464,16 @@ begin
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
-            jobmon._write_usage(ti_id, true, nodename, stdout, stderr, stdout_log, stderr_log,
-                                wallclock, maxrss, maxpss, cpu, io, usage_str);
+            jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> error_state then
         if locked.status = 'T' and not exists (select 1 from jobmon.task_instance_transition r
                                                 where r.from_status = 'T' and r.to_status = error_state) then
             perform jobmon.transition_task_instance(ti_id, 'R');
         end if;
-        outcome := (jobmon.transition_task_instance(ti_id, error_state)).outcome;
+        outcome := (jobmon._transition_task_instance(ti_id, error_state, jobmon._usage(
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
         if outcome = 'applied' then
-            perform jobmon._write_usage(ti_id, false, nodename, stdout, stderr, stdout_log, stderr_log,
-                                        wallclock, maxrss, maxpss, cpu, io, usage_str);
             log_id := jobmon._add_error_log(ti_id, description);
         end if;
     end if;

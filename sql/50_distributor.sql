@@ -47,14 +47,10 @@ begin
             jobmon._require_interval('next_report_increment', next_report_increment);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status in ('I', 'Q') then
-        outcome := (jobmon.transition_task_instance(ti_id, 'O')).outcome;  -- Q raises JM001
-        if outcome = 'applied' then
-            update jobmon.task_instance ti
-               set distributor_id = log_distributor_id.distributor_id,
-                   submitted_date = now(),
-                   report_by_date = now() + next_report_increment
-             where ti.id = ti_id;
-        end if;
+        -- Launched, with the id and the deadlines in the same write (Q raises JM001).
+        outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
+            'distributor_id', distributor_id, 'submitted_date', now(),
+            'report_by_date', now() + next_report_increment))).outcome;
     elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
         if locked.distributor_id is null then
             update jobmon.task_instance ti

@@ -49,10 +49,12 @@ def _table(**given: Expected) -> dict[str, Expected]:
     return table
 
 
-# log_running: O/I (and T) -> R with the route's columns; K -> F and X -> E without them; R is a repeat.
+# log_running: O/I (and T) -> R with the route's columns; K -> F and X -> E without them; R is a repeat,
+# and so are F and E, which is what log_running makes of K and X: a retried call changes nothing.
 LOG_RUNNING = _table(
     I=("applied", "R", True, 0), O=("applied", "R", True, 0), T=("applied", "R", True, 0),
     R=("unchanged", "R", False, 0), K=("applied", "F", False, 0), X=("applied", "E", False, 0),
+    F=("unchanged", "F", False, 0), E=("unchanged", "E", False, 0),
 )  # fmt: skip
 # log_heartbeat: only live instances (O, R, T; T back to R) get a deadline; nothing is ever invalid.
 LOG_HEARTBEAT = {s: ("ignored", s, False, 0) for s in STATUSES} | {
