@@ -367,6 +367,12 @@ def _add_simulate_parser(commands: Any, common: argparse.ArgumentParser) -> None
         default=defaults.array_size,
         help=f"tasks per queue_task_batch call, at most {MAX_ARRAY_SIZE} (default %(default)s)",
     )
+    sim.add_argument(
+        "--max-running",
+        type=_bounded(int, 0, 10**6),
+        default=defaults.max_running,
+        help="tasks in flight (Q, I, O, R) at most, like Jobmon's max_concurrently_running (default: 4 per worker)",
+    )
     sim.add_argument("--arrays", type=_bounded(int, 1, 1000), default=defaults.arrays, help="default %(default)s")
     for name, what in (
         ("app-error", "the worker reports an application error (E)"),
@@ -436,6 +442,7 @@ def _simulate(args: argparse.Namespace, dsn: str) -> int:
             seed=args.seed,
             max_attempts=args.max_attempts,
             array_size=args.array_size,
+            max_running=args.max_running,
             arrays=args.arrays,
             rates=rates,
             resume=not args.no_resume,

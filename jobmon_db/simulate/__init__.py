@@ -55,6 +55,8 @@ class SimulationOptions:
     seed: int = 1
     max_attempts: int = 3
     array_size: int = 100
+    #: Tasks in flight (Q, I, O, R) at most, like Jobmon's max_concurrently_running; 0: 4 per worker.
+    max_running: int = 0
     arrays: int = 4
     rates: FaultRates = field(default_factory=FaultRates)
     resume: bool = True
@@ -220,6 +222,7 @@ def simulate(dsn: str, options: SimulationOptions, progress: TextIO | None = Non
             array_of=array_of,
             max_attempts=options.max_attempts,
             array_size=options.array_size,
+            max_running=options.max_running or 4 * options.workers,
             resources=resources,
             resume=options.resume,
         )

@@ -203,6 +203,8 @@ class World:
     array_of: dict[int, int]
     max_attempts: int
     array_size: int
+    #: Jobmon's max_concurrently_running: tasks in flight (Q, I, O, R) at most.
+    max_running: int
     resources: tuple[int, int]  # (as registered, adjusted after a resource error)
     resume: bool
     recorder: Recorder = field(default_factory=Recorder)
@@ -665,16 +667,25 @@ class Swarm:
             self.last_change = now
 
     def queue_ready(self) -> None:
+        """Queue tasks in G or A, array by array, while fewer than max_running are in flight (Q, I, O, R)."""
         world = self.world
         ready: dict[tuple[int, str], list[int]] = defaultdict(list)
+        in_flight = 0
         for task_id, status in world.statuses.items():
             if status in ("G", "A"):
                 ready[(world.array_of[task_id], status)].append(task_id)
+            elif status in ("Q", "I", "O", "R"):
+                in_flight += 1
+        if in_flight and world.max_running - in_flight < max(1, world.max_running // 4):
+            return  # wait for room for a batch worth the call
         runs = world.current_runs()
         for (array_id, status), task_ids in sorted(ready.items()):
             resources = world.resources[1] if status == "A" else world.resources[0]
-            for start in range(0, len(task_ids), world.array_size):
-                chunk = sorted(task_ids)[start : start + world.array_size]
+            task_ids.sort()
+            while task_ids and in_flight < world.max_running:
+                size = min(world.array_size, world.max_running - in_flight)
+                chunk, task_ids[:size] = task_ids[:size], []
+                in_flight += len(chunk)
                 rows = self.rec.call(
                     "queue_task_batch", queue_task_batch, self.conn, chunk, array_id, resources, runs[-1]
                 )

@@ -37,7 +37,7 @@ class Fate:
     single: bool
     #: For a silent death while running: what the reconciler finds, 'U' (no exit status) or 'Z' (killed for memory).
     verdict: str
-    #: How long the job runs, as a fraction of the heartbeat interval (0.2 .. 2.2).
+    #: How long the job runs, as a multiple of the heartbeat interval (0.05 .. 1.55).
     duration: float
 
 
@@ -76,7 +76,7 @@ class Plan:
             duplicate=u[2] < r.duplicate,
             single=u[3] < 0.2,
             verdict="Z" if u[4] < 0.5 else "U",
-            duration=0.2 + 2.0 * u[5],
+            duration=0.05 + 1.5 * u[5] ** 2,
         )
 
     def summary(self, tasks: int, attempts: int = 1) -> dict[str, int]:

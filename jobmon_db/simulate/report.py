@@ -60,7 +60,7 @@ select h.id, h.model, h.object_id, h.task_id, h.task_instance_id, h.from_status,
 """
 
 FORBIDDEN_SQL = """
-select h.model, coalesce(h.from_status, '-') as from_status, h.to_status, count(*) as n
+select h.model, coalesce(h.from_status, 'new') as from_status, h.to_status, count(*) as n
   from jobmon.transition_history h
  where h.task_id in (select t.id from jobmon.task t where t.workflow_id = %s)
    and case
@@ -86,7 +86,7 @@ def read_history(conn: psycopg.Connection[Any], workflow_id: int, max_attempts: 
     in_reset = False
     for _, model, object_id, task_id, cause, from_status, to_status in conn.execute(HISTORY_SQL, (workflow_id,)):
         if model == "Task":
-            facts.task_moves[(from_status or "-", to_status)] += 1
+            facts.task_moves[(from_status or "new", to_status)] += 1
             reset = to_status == "G" and cause is None
             if reset and not in_reset:
                 facts.resets += 1
@@ -94,7 +94,7 @@ def read_history(conn: psycopg.Connection[Any], workflow_id: int, max_attempts: 
                 attempts.clear()
             in_reset = reset
             continue
-        facts.instance_moves[(from_status or "-", to_status)] += 1
+        facts.instance_moves[(from_status or "new", to_status)] += 1
         if from_status is None:
             facts.created += 1
             if live[task_id]:
