@@ -4,8 +4,9 @@ The first command is `jobmon-db migrate && jobmon-db simulate` on the
 default database; here the default database (libpq's PG* variables) is a
 fresh test database, and the simulation is a small one (the default takes
 half a minute; tests/test_simulate.py runs it with every fault). Blocks
-are found by their fence (```python, ```sql); a block preceded by `<!-- not run by tests: reason -->` is skipped, so new examples
-are tested unless someone says why not.
+are found by their fence (```python, ```sql); a block preceded by
+`<!-- not run by tests: reason -->` is skipped, so new examples are tested
+unless someone says why not.
 """
 
 from __future__ import annotations
