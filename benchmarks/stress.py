@@ -690,14 +690,18 @@ def _simulate(args: argparse.Namespace, seed: int) -> int:
     """The larger simulation: more tasks and workers, faults twice as often, bounded by --seconds x 10."""
     from dataclasses import asdict
 
-    from jobmon_db.simulate import FaultRates, SimulationOptions, simulate
+    from jobmon_db.simulate import FaultRates, SimulationError, SimulationOptions, simulate
 
     doubled = FaultRates(**{name: 2 * rate for name, rate in asdict(FaultRates()).items()})
     workers = args.threads if "--threads" in (sys.argv if args.argv is None else args.argv) else 32
     options = SimulationOptions(
         tasks=args.tasks, workers=workers, seed=seed, rates=doubled, timeout=10 * args.seconds, keep=args.keep
     )
-    summary = simulate(resolve_dsn(args.dsn), options, progress=sys.stderr if sys.stderr.isatty() else None)
+    try:
+        summary = simulate(resolve_dsn(args.dsn), options, progress=sys.stderr if sys.stderr.isatty() else None)
+    except SimulationError as error:
+        print(f"simulate: {error}", file=sys.stderr)
+        return 1
     print(summary.text())
     return 0 if summary.ok else 1
 

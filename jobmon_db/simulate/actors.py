@@ -657,7 +657,7 @@ class Swarm:
         now = time.monotonic()
         if changes:
             self.last_change = now
-        elif now - self.last_change > 10 * world.timing.heartbeat and not world.tasks_final.is_set():
+        elif now - self.last_change > 3 * world.timing.heartbeat and not world.tasks_final.is_set():
             # A long transaction elsewhere on the server holds the feed's cursor back: read the statuses.
             world.feed_fallbacks += 1
             for task_id, status in self.conn.execute(
