@@ -24,6 +24,9 @@ Run it longer than the test suite does:
 
     python -m benchmarks.stress --seconds 60 --threads 8
 
+``--simulate`` runs ``jobmon-db simulate`` larger instead (6,000 tasks, 32
+workers, every fault twice as often as by default; see docs/simulate.md).
+
 Connects with --dsn, else $JOBMON_DB_DSN, else libpq's defaults; the schema
 must be migrated (``jobmon-db migrate``). Rows and the sequence it makes are
 removed at the end unless --keep is given. Exits 1 when a check failed.
@@ -683,6 +686,26 @@ def run_batch_stress(
     return report
 
 
+def _simulate(args: argparse.Namespace, seed: int) -> int:
+    """The larger simulation: more tasks and workers, faults twice as often, bounded by --seconds x 10."""
+    from dataclasses import asdict
+
+    from jobmon_db.simulate import FaultRates, SimulationError, SimulationOptions, simulate
+
+    doubled = FaultRates(**{name: 2 * rate for name, rate in asdict(FaultRates()).items()})
+    workers = args.threads if "--threads" in (sys.argv if args.argv is None else args.argv) else 32
+    options = SimulationOptions(
+        tasks=args.tasks, workers=workers, seed=seed, rates=doubled, timeout=10 * args.seconds, keep=args.keep
+    )
+    try:
+        summary = simulate(resolve_dsn(args.dsn), options, progress=sys.stderr if sys.stderr.isatty() else None)
+    except SimulationError as error:
+        print(f"simulate: {error}", file=sys.stderr)
+        return 1
+    print(summary.text())
+    return 0 if summary.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dsn", help="libpq connection string (default: $JOBMON_DB_DSN, then libpq's defaults)")
@@ -695,10 +718,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--batches", action="store_true", help="mix the set-based batch functions with single-row calls instead"
     )
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="run `jobmon-db simulate` larger than its default instead: --tasks (default 6000) tasks,"
+        " --threads workers (default 32 here), every fault at twice its default rate, at most --seconds x 10",
+    )
+    parser.add_argument("--tasks", type=int, default=6000, help="tasks of the --simulate run (default 6000)")
     args = parser.parse_args(argv)
+    args.argv = argv
     logging.getLogger("jobmon_db").setLevel(logging.ERROR)  # one warning per untimely request otherwise
     seed = args.seed if args.seed is not None else random.randrange(10**6)
     print(f"seed {seed}")
+    if args.simulate:
+        return _simulate(args, seed)
     if args.batches:
         batch_report = run_batch_stress(resolve_dsn(args.dsn), seconds=args.seconds, threads=args.threads, seed=seed)
         print(batch_report.summary())

@@ -6,6 +6,7 @@
                           | show TASK_INSTANCE_ID [--json] | demo
                           | history [TASK_INSTANCE_ID] [--json] [--enable | --disable | --state]
                           | graph [--format mermaid|dot|svg|png] [--machine M] [--counts] [--output FILE]
+                          | simulate [--tasks N] [--workers N] [--seed S] [fault rates] [--keep] [--json]
 
 The connection comes from --dsn, then $JOBMON_DB_DSN, then libpq's defaults
 (PGHOST, PGDATABASE, ...). Exit status: 0 done (an untimely request too),
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
         " and refused requests. It adds rows (a workflow named 'jobmon-db demo') and leaves them.",
     )
     _add_history_and_graph_parsers(commands, common)
+    _add_simulate_parser(commands, common)
     return parser
 
 
@@ -323,6 +325,151 @@ def _run_history_or_graph(conn: psycopg.Connection[Any], args: argparse.Namespac
     return 0
 
 
+# --- simulate (issue 11) -----------------------------------------------------
+
+
+def _bounded(kind: type, low: float, high: float) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a{'n integer' if kind is int else ' number'}: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, not {text}")
+        return value
+
+    return parse
+
+
+def _add_simulate_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    from .simulate import MAX_ARRAY_SIZE, FaultRates, SimulationOptions
+
+    defaults, rates = SimulationOptions(), FaultRates()
+    what = "run a simulated Jobmon workflow against the database and check the invariants"
+    sim = commands.add_parser(
+        "simulate",
+        parents=[common],
+        help=what,
+        description=f"{what[0].upper()}{what[1:]}: a swarm, a distributor and --workers workers (threads, one"
+        " connection each) drive --tasks array tasks through the public functions, time-compressed, with faults"
+        " injected at the given rates (planned from --seed) and one cold resume half way. Prints a summary and the"
+        " invariants; exit 1 when one fails. Its rows are removed afterwards unless --keep. See docs/simulate.md.",
+    )
+    sim.add_argument("--tasks", type=_bounded(int, 1, 10**6), default=defaults.tasks, help="default %(default)s")
+    sim.add_argument("--workers", type=_bounded(int, 1, 200), default=defaults.workers, help="default %(default)s")
+    sim.add_argument("--seed", type=int, default=defaults.seed, help="the plan's seed (default %(default)s)")
+    sim.add_argument(
+        "--max-attempts", type=_bounded(int, 1, 100), default=defaults.max_attempts, help="default %(default)s"
+    )
+    sim.add_argument(
+        "--array-size",
+        type=_bounded(int, 1, MAX_ARRAY_SIZE),
+        default=defaults.array_size,
+        help=f"tasks per queue_task_batch call, at most {MAX_ARRAY_SIZE} (default %(default)s)",
+    )
+    sim.add_argument(
+        "--max-running",
+        type=_bounded(int, 0, 10**6),
+        default=defaults.max_running,
+        help="tasks in flight (Q, I, O, R) at most, like Jobmon's max_concurrently_running (default: 4 per worker)",
+    )
+    sim.add_argument("--arrays", type=_bounded(int, 1, 1000), default=defaults.arrays, help="default %(default)s")
+    for name, what in (
+        ("app-error", "the worker reports an application error (E)"),
+        ("resource-error", "the worker reports a resource error (Z)"),
+        ("silent-death", "the job dies without a word, before or while running (triage must catch it)"),
+        ("lost-id", "the cluster gives no job id (log_no_distributor_id)"),
+        ("late-report", "the final report and the job id come late, after the deadline"),
+        ("duplicate", "every report of the attempt is sent twice"),
+    ):
+        field = name.replace("-", "_")
+        sim.add_argument(
+            f"--{name}-rate",
+            dest=field,
+            type=_bounded(float, 0, 1),
+            default=getattr(rates, field),
+            help=f"chance per attempt that {what} (default %(default)s)",
+        )
+    sim.add_argument("--no-resume", action="store_true", help="no cold resume half way")
+    sim.add_argument(
+        "--heartbeat",
+        type=_bounded(float, 0.01, 60),
+        default=defaults.heartbeat,
+        help="seconds between heartbeats; every other delay is a multiple of it (default %(default)s)",
+    )
+    sim.add_argument(
+        "--timeout",
+        type=_bounded(float, 1, 86400),
+        default=defaults.timeout,
+        help="give up after this many seconds (default %(default)s)",
+    )
+    sim.add_argument("--keep", action="store_true", help="keep the workflow and its rows (see --check, --remove)")
+    sim.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    sim.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown only on a terminal)")
+    other = sim.add_mutually_exclusive_group()
+    other.add_argument(
+        "--check", type=_task_instance_id, metavar="WORKFLOW_ID", help="only check the invariants of a kept run"
+    )
+    other.add_argument("--remove", type=_task_instance_id, metavar="WORKFLOW_ID", help="only remove a kept run's rows")
+
+
+def _simulate(args: argparse.Namespace, dsn: str) -> int:
+    from .simulate import FaultRates, SimulationError, SimulationOptions, check_workflow, remove_workflow, simulate
+
+    try:
+        if args.check is not None:
+            checks = check_workflow(dsn, args.check)
+            if args.json:
+                print(json.dumps({"workflow_id": args.check, "invariants": [asdict(c) for c in checks]}))
+            for c in [] if args.json else checks:
+                print(f"{'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+            return 0 if all(c.ok for c in checks) else 1
+        if args.remove is not None:
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                print(remove_workflow(conn, args.remove))
+            return 0
+        rates = FaultRates(
+            app_error=args.app_error,
+            resource_error=args.resource_error,
+            silent_death=args.silent_death,
+            lost_id=args.lost_id,
+            late_report=args.late_report,
+            duplicate=args.duplicate,
+        )
+        options = SimulationOptions(
+            tasks=args.tasks,
+            workers=args.workers,
+            seed=args.seed,
+            max_attempts=args.max_attempts,
+            array_size=args.array_size,
+            max_running=args.max_running,
+            arrays=args.arrays,
+            rates=rates,
+            resume=not args.no_resume,
+            heartbeat=args.heartbeat,
+            timeout=args.timeout,
+            keep=args.keep,
+        )
+        problems = options.problems()
+        if problems:
+            for problem in problems:
+                print(f"{PROG} simulate: error: {problem}", file=sys.stderr)
+            return 2
+        progress = sys.stderr if sys.stderr.isatty() and not args.no_progress else None
+        logger = logging.getLogger("jobmon_db")
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # one warning per untimely report otherwise; the summary counts them
+        try:
+            summary = simulate(dsn, options, progress=progress)
+        finally:
+            logger.setLevel(level)
+    except SimulationError as error:
+        print(f"{PROG} simulate: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary.to_json(), default=str) if args.json else summary.text())
+    return 0 if summary.ok else 1
+
+
 def _rollback(args: argparse.Namespace, dsn: str) -> int:
     count = None if args.all else (args.count or 1)
     planned = _warn_about_rollback(dsn, count)
@@ -346,6 +493,8 @@ def _run(args: argparse.Namespace, dsn: str) -> int:
             print(f"{state.state:<8} {state.id}")
     elif args.command == "rollback":
         return _rollback(args, dsn)
+    elif args.command == "simulate":
+        return _simulate(args, dsn)
     else:
         with psycopg.connect(dsn, autocommit=True) as conn:
             if args.command == "transition":

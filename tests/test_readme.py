@@ -1,10 +1,12 @@
 """Every python and sql example of README.md runs as written, after the README's first command.
 
-The first command is `jobmon-db migrate && jobmon-db demo` on the default
-database; here the default database (libpq's PG* variables) is a fresh test
-database. Blocks are found by their fence (```python, ```sql); a block
-preceded by `<!-- not run by tests: reason -->` is skipped, so new examples
-are tested unless someone says why not.
+The first command is `jobmon-db migrate && jobmon-db simulate` on the
+default database; here the default database (libpq's PG* variables) is a
+fresh test database, and the simulation is a small one (the default takes
+half a minute; tests/test_simulate.py runs it with every fault). Blocks
+are found by their fence (```python, ```sql); a block preceded by
+`<!-- not run by tests: reason -->` is skipped, so new examples are tested
+unless someone says why not.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _libpq_env(dsn: str) -> dict[str, str]:
 
 def test_the_readme_has_runnable_examples_of_both_kinds():
     assert {lang for lang, _, _ in BLOCKS} == {"python", "sql"}
-    assert README.index("jobmon-db migrate && jobmon-db demo") < min(start for _, _, start in BLOCKS)
+    assert README.index("jobmon-db migrate && jobmon-db simulate") < min(start for _, _, start in BLOCKS)
 
 
 @pytest.mark.parametrize(("lang", "code"), [(lang, code) for lang, code, _ in BLOCKS])
@@ -48,7 +50,7 @@ def test_readme_example_runs(lang, code, db_dsn, monkeypatch, capsys):
             monkeypatch.setenv(name, env[name])
     # The README's first command, on the default database.
     assert main(["migrate"]) == 0
-    assert main(["demo"]) == 0
+    assert main(["simulate", "--tasks", "20", "--workers", "2", "--heartbeat", "0.05", "--no-progress"]) == 0
     capsys.readouterr()
     if lang == "sql":
         with psycopg.connect("", autocommit=True) as conn:
