@@ -1839,7 +1839,9 @@ begin
             jobmon._require_length('nodename', nodename, 150),
             jobmon._require_length('distributor_id', distributor_id, 20);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status <> 'R' then
+    -- R is a repeat; so are F and E, which this route makes of K and X: a
+    -- retried call finds them, changes nothing, and the worker stops.
+    if locked.status not in ('R', 'F', 'E') then
         target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
         -- Running, the route's columns go with the move (NULL arguments leave them as they are).
         outcome := (jobmon._transition_task_instance(ti_id, target, case when target = 'R' then

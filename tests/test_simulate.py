@@ -12,7 +12,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from jobmon_db import InvalidStateTransition, log_running, set_history
+from jobmon_db import log_running, set_history
 from jobmon_db.cli import main
 from jobmon_db.simulate import FaultRates, Plan
 from tests.factories import make_task_instance
@@ -180,10 +180,8 @@ def test_without_the_schema_it_says_to_migrate(empty_dsn, capsys):
     assert "jobmon-db migrate" in capsys.readouterr().err
 
 
-# Found by the simulation (duplicated reports): a retried log_running is not idempotent when the first
-# call finished the instance (K -> F, X -> E). The retry raises JM001 "from F to R" instead of answering
-# 'unchanged'. Kept as a strict xfail: it passes once sql/40_worker_node.sql answers the repeat.
-@pytest.mark.xfail(strict=True, raises=InvalidStateTransition, reason="log_running retried after K -> F raises JM001")
+# Found by the simulation (duplicated reports): a log_running retried after the first call finished the
+# instance (K -> F, X -> E) must answer 'unchanged', not raise JM001 "from F to R".
 @pytest.mark.parametrize(("status", "task_status", "after"), [("K", "O", "F"), ("X", "O", "E")])
 def test_a_retried_log_running_after_it_finished_the_instance_changes_nothing(conn, status, task_status, after):
     ti, _ = make_task_instance(conn, status=status, task_status=task_status, num_attempts=1, max_attempts=2)
