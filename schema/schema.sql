@@ -577,28 +577,24 @@ CREATE FUNCTION jobmon._record_task_history() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-    fn constant text := jobmon._history_function();
 begin
     insert into jobmon.transition_history
         (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    select 'Task', n.id, n.id, c.id, s.from_status, s.to_status, fn
-      from new_rows n
-      join old_rows o on o.id = n.id
+    select 'Task', new.id, new.id, c.id, s.from_status, s.to_status, jobmon._history_function()
+      from (select 1) one
       left join lateral (
           select newest.id, m.task_path
             from (select ti.id, ti.status from jobmon.task_instance ti
-                   where ti.task_id = n.id order by ti.id desc limit 1) newest
+                   where ti.task_id = new.id order by ti.id desc limit 1) newest
             join jobmon.task_instance_move m
-              on m.to_status = newest.status and m.task_status = o.status and m.task_to_status = n.status
-             and m.attempts_left = (o.num_attempts < o.max_attempts) and m.kind = 'valid'
+              on m.to_status = newest.status and m.task_status = old.status and m.task_to_status = new.status
+             and m.attempts_left = (old.num_attempts < old.max_attempts) and m.kind = 'valid'
            limit 1) c on true
      cross join lateral unnest(
-           case when c.id is null then array[o.status] else array[o.status] || c.task_path[1:cardinality(c.task_path) - 1] end,
-           case when c.id is null then array[n.status] else c.task_path end)
+           case when c.id is null then array[old.status] else array[old.status] || c.task_path[1:cardinality(c.task_path) - 1] end,
+           case when c.id is null then array[new.status] else c.task_path end)
            with ordinality s(from_status, to_status, step)
-     where o.status is distinct from n.status
-     order by n.id, s.step;
+     order by s.step;
     return null;
 end;
 $$;
@@ -607,7 +603,7 @@ $$;
 -- Name: FUNCTION _record_task_history(); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._record_task_history() IS 'Internal. Statement trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
+COMMENT ON FUNCTION jobmon._record_task_history() IS 'Internal. Row trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
 
 --
 -- Name: _record_task_instance_history(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -617,24 +613,11 @@ CREATE FUNCTION jobmon._record_task_instance_history() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-    fn constant text := jobmon._history_function();
 begin
-    if tg_op = 'INSERT' then
-        insert into jobmon.transition_history
-            (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-        select 'TaskInstance', n.id, n.task_id, n.id, null, n.status, fn
-          from new_rows n
-         order by n.id;
-    else
-        insert into jobmon.transition_history
-            (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-        select 'TaskInstance', n.id, n.task_id, n.id, o.status, n.status, fn
-          from new_rows n
-          join old_rows o on o.id = n.id
-         where o.status is distinct from n.status
-         order by n.id;
-    end if;
+    insert into jobmon.transition_history
+        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+    values ('TaskInstance', new.id, new.task_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
+            jobmon._history_function());
     return null;
 end;
 $$;
@@ -643,7 +626,7 @@ $$;
 -- Name: FUNCTION _record_task_instance_history(); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._record_task_instance_history() IS 'Internal. Statement trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
+COMMENT ON FUNCTION jobmon._record_task_instance_history() IS 'Internal. Row trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
 
 --
 -- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -3219,19 +3202,19 @@ CREATE INDEX ix_transition_history_task_id_id ON jobmon.transition_history USING
 -- Name: task record_history; Type: TRIGGER; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history AFTER UPDATE ON jobmon.task REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobmon._record_task_history();
+CREATE TRIGGER record_history AFTER UPDATE OF status ON jobmon.task FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_history();
 
 --
 -- Name: task_instance record_history_insert; Type: TRIGGER; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history_insert AFTER INSERT ON jobmon.task_instance REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobmon._record_task_instance_history();
+CREATE TRIGGER record_history_insert AFTER INSERT ON jobmon.task_instance FOR EACH ROW EXECUTE FUNCTION jobmon._record_task_instance_history();
 
 --
 -- Name: task_instance record_history_update; Type: TRIGGER; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history_update AFTER UPDATE ON jobmon.task_instance REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION jobmon._record_task_instance_history();
+CREATE TRIGGER record_history_update AFTER UPDATE OF status ON jobmon.task_instance FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_instance_history();
 
 --
 -- Name: task_instance_status refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
