@@ -44,6 +44,7 @@ from typing import Any
 import psycopg
 
 from jobmon_db.connection import resolve_dsn
+from jobmon_db.history import set_history
 
 from . import workload
 
@@ -58,6 +59,7 @@ class BatchSizes:
     repeats: int = 20
     small_instances: int = 10_000
     big_instances: int = 0  # 0: no big database
+    history: bool = True  # record the transition history during the run (on after migrate)
 
 
 @dataclass
@@ -111,7 +113,11 @@ class BatchResults:
         return checks
 
     def text(self) -> str:
-        lines = [f"Array batch launch ({self.sizes.batch_size} instances, median of {self.sizes.batch_rounds}):"]
+        history = "on" if self.sizes.history else "off"
+        lines = [
+            f"Array batch launch ({self.sizes.batch_size} instances, median of {self.sizes.batch_rounds},"
+            f" transition history {history}):"
+        ]
         lines.append("| implementation | seconds | instances/s |")
         lines.append("|---|---|---|")
         for name in self.launch_seconds:
@@ -416,6 +422,7 @@ def run(dsn: str, sizes: BatchSizes, out: Path | None = None) -> BatchResults:
     """Both measurements on the (migrated) database of `dsn`; writes batches.json and batch_plans.txt into `out`."""
     results = BatchResults(sizes)
     with psycopg.connect(dsn, autocommit=True) as conn:
+        set_history(conn, sizes.history)
         missing = sizes.small_instances - instance_count(conn)
         if missing > 0:
             build_background(conn, missing)
@@ -448,6 +455,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--big-instances", type=int, default=0, help="task instances of the big database (e.g. 1500000; 0: skip it)"
     )
+    group.add_argument(
+        "--batch-history", choices=("on", "off"), default="on", help="record the transition history (default on)"
+    )
 
 
 def sizes_from(args: argparse.Namespace) -> BatchSizes:
@@ -458,6 +468,7 @@ def sizes_from(args: argparse.Namespace) -> BatchSizes:
         repeats=args.repeats,
         small_instances=args.small_instances,
         big_instances=args.big_instances,
+        history=args.batch_history == "on",
     )
 
 

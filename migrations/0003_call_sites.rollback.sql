@@ -9,7 +9,7 @@ drop function if exists jobmon.log_error(bigint, text, text, text, text, text, t
 drop function if exists jobmon.log_unknown_error(bigint, text);
 drop function if exists jobmon.log_distributor_id(bigint, text, interval);
 drop function if exists jobmon.log_no_distributor_id(bigint, text);
-drop function if exists jobmon._call_site_result(bigint, text, text, boolean, bigint);
+drop function if exists jobmon._call_site_result(bigint, text, text, boolean, text);
 drop type if exists jobmon.call_site_result;
 drop type if exists jobmon.log_running_result;
 drop type if exists jobmon.worker_node_task_instance_wire;

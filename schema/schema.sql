@@ -236,59 +236,48 @@ CREATE TYPE jobmon.worker_node_task_instance_wire AS (
 COMMENT ON TYPE jobmon.worker_node_task_instance_wire IS 'A task instance as the worker node sees it, in the reference model''s order (to_wire_as_worker_node_task_instance); stdout and stderr are the keys of the task resources'' requested_resources (NULL when missing).';
 
 --
--- Name: _add_error_log(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
+-- Name: _call_site_result(bigint, text, text, boolean, text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
-CREATE FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) RETURNS bigint
-    LANGUAGE plpgsql SECURITY DEFINER
+CREATE FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text) RETURNS jobmon.call_site_result
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    log_id bigint;
-begin
-    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
-    insert into jobmon.task_instance_error_log (task_instance_id, description)
-    values (_add_error_log.task_instance_id, _add_error_log.description)
-    returning id into log_id;
-    return log_id;
-end;
-$$;
-
---
--- Name: FUNCTION _add_error_log(task_instance_id bigint, description text); Type: COMMENT; Schema: jobmon; Owner: -
---
-
-COMMENT ON FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) IS 'Internal. Adds one jobmon.task_instance_error_log row for an applied error move; returns its id.';
-
---
--- Name: _call_site_result(bigint, text, text, boolean, bigint); Type: FUNCTION; Schema: jobmon; Owner: -
---
-
-CREATE FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) RETURNS jobmon.call_site_result
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_generic_plan'
-    AS $$
-declare
+    ti_id  constant bigint := _call_site_result.task_instance_id;
     result jobmon.call_site_result;
 begin
     -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
-    select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
-           ti.status_date, ti.report_by_date, ti.distributor_id::text, error_log_id
-      into result
-      from jobmon.task_instance ti
-      join jobmon.task t on t.id = ti.task_id
-     where ti.id = _call_site_result.task_instance_id;
+    if error_description is null then
+        select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
+               ti.status_date, ti.report_by_date, ti.distributor_id::text, null::bigint
+          into result
+          from jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = ti_id;
+    else
+        with logged as (
+            insert into jobmon.task_instance_error_log (task_instance_id, description)
+            values (ti_id, error_description)
+            returning id
+        )
+        select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
+               ti.status_date, ti.report_by_date, ti.distributor_id::text, logged.id
+          into result
+          from logged, jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = ti_id;
+    end if;
     return result;
 end;
 $$;
 
 --
--- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) IS 'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
+COMMENT ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text) IS 'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome; with an error_description, adds the error-log row of an applied error move first (same statement).';
 
 --
 -- Name: _check_usage(text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -299,7 +288,13 @@ CREATE FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wal
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-    -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
+    -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql),
+    -- checked in one expression; the helpers below only say which one failed.
+    if coalesce(length(nodename) > 150 or length(stdout) > 2048 or length(stderr) > 2048
+                or length(wallclock) > 50 or length(maxrss) > 50 or length(maxpss) > 50 or length(cpu) > 50
+                or length(io) > 50 or length(usage_str) > 250, false) is false then
+        return;
+    end if;
     perform jobmon._require_length('nodename', nodename, 150),
             jobmon._require_length('stdout', stdout, 2048),
             jobmon._require_length('stderr', stderr, 2048),
@@ -1583,7 +1578,7 @@ begin
             outcome := 'unchanged';
         end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 
@@ -1614,7 +1609,7 @@ begin
         outcome := (jobmon._transition_task_instance(ti_id, 'D', jobmon._usage(
             nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 
@@ -1638,7 +1633,6 @@ declare
     ti_id   constant bigint := log_error.task_instance_id;
     locked  record;
     outcome text := 'unchanged';
-    log_id  bigint;
 begin
     if error_state is null then
         raise exception 'error_state must not be NULL'
@@ -1660,11 +1654,10 @@ begin
         end if;
         outcome := (jobmon._transition_task_instance(ti_id, error_state, jobmon._usage(
             nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
-        if outcome = 'applied' then
-            log_id := jobmon._add_error_log(ti_id, description);
-        end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+    -- The error-log row only for an applied move (a repeat or an untimely report adds none).
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
 end;
 $$;
 
@@ -1702,7 +1695,7 @@ begin
         end if;
         outcome := 'applied';
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 
@@ -1781,17 +1774,15 @@ declare
     ti_id   constant bigint := log_no_distributor_id.task_instance_id;
     locked  record;
     outcome text := 'unchanged';
-    log_id  bigint;
 begin
     perform jobmon._require_description(description);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'W' then
         outcome := (jobmon.transition_task_instance(ti_id, 'W')).outcome;
-        if outcome = 'applied' then
-            log_id := jobmon._add_error_log(ti_id, description);
-        end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+    -- The error-log row only for an applied move.
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
 end;
 $$;
 
@@ -1858,7 +1849,6 @@ declare
     ti_id   constant bigint := log_unknown_error.task_instance_id;
     locked  record;
     outcome text := 'unchanged';
-    log_id  bigint;
 begin
     perform jobmon._require_description(description);
     locked := jobmon._lock_task_instance(ti_id);
@@ -1868,11 +1858,10 @@ begin
         outcome := 'not_overdue';
     else
         outcome := (jobmon.transition_task_instance(ti_id, 'U')).outcome;
-        if outcome = 'applied' then
-            log_id := jobmon._add_error_log(ti_id, description);
-        end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+    -- The error-log row only for an applied move.
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
 end;
 $$;
 
@@ -3361,16 +3350,10 @@ GRANT USAGE ON SCHEMA jobmon TO jobmon_swarm;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_worker_node;
 
 --
--- Name: FUNCTION _add_error_log(task_instance_id bigint, description text); Type: ACL; Schema: jobmon; Owner: -
+-- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text); Type: ACL; Schema: jobmon; Owner: -
 --
 
-REVOKE ALL ON FUNCTION jobmon._add_error_log(task_instance_id bigint, description text) FROM PUBLIC;
-
---
--- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint); Type: ACL; Schema: jobmon; Owner: -
---
-
-REVOKE ALL ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -

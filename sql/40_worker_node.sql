@@ -71,37 +71,53 @@ comment on function jobmon._lock_task_instance(bigint) is
     'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 -- ---------------------------------------------------------------------------
--- jobmon._call_site_result(task_instance_id, outcome, previous_status, stale, error_log_id)
+-- jobmon._call_site_result(task_instance_id, outcome, previous_status, stale, error_description)
 --   returns jobmon.call_site_result
 --
 -- Internal. The result of a call-site function: the task instance and its
--- task as they are after the call, with the call's outcome. Reads rows the
--- caller has locked.
+-- task as they are after the call, with the call's outcome. With an
+-- error_description (given only for an applied error move), it first adds
+-- the task instance's one jobmon.task_instance_error_log row, in the same
+-- statement, and returns its id. Reads rows the caller has locked.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._call_site_result(
-    task_instance_id bigint, outcome text, previous_status text, stale boolean, error_log_id bigint)
+    task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text)
 returns jobmon.call_site_result
 language plpgsql
-stable
-security definer
+volatile
 set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_generic_plan
 as $$
 declare
+    ti_id  constant bigint := _call_site_result.task_instance_id;
     result jobmon.call_site_result;
 begin
     -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
-    select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
-           ti.status_date, ti.report_by_date, ti.distributor_id::text, error_log_id
-      into result
-      from jobmon.task_instance ti
-      join jobmon.task t on t.id = ti.task_id
-     where ti.id = _call_site_result.task_instance_id;
+    if error_description is null then
+        select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
+               ti.status_date, ti.report_by_date, ti.distributor_id::text, null::bigint
+          into result
+          from jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = ti_id;
+    else
+        with logged as (
+            insert into jobmon.task_instance_error_log (task_instance_id, description)
+            values (ti_id, error_description)
+            returning id
+        )
+        select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
+               ti.status_date, ti.report_by_date, ti.distributor_id::text, logged.id
+          into result
+          from logged, jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = ti_id;
+    end if;
     return result;
 end;
 $$;
-comment on function jobmon._call_site_result(bigint, text, text, boolean, bigint) is
-    'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome.';
+comment on function jobmon._call_site_result(bigint, text, text, boolean, text) is
+    'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome; with an error_description, adds the error-log row of an applied error move first (same statement).';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._require_length(argument text, value text, max_length integer) returns void
@@ -171,7 +187,13 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql).
+    -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql),
+    -- checked in one expression; the helpers below only say which one failed.
+    if coalesce(length(nodename) > 150 or length(stdout) > 2048 or length(stderr) > 2048
+                or length(wallclock) > 50 or length(maxrss) > 50 or length(maxpss) > 50 or length(cpu) > 50
+                or length(io) > 50 or length(usage_str) > 250, false) is false then
+        return;
+    end if;
     perform jobmon._require_length('nodename', nodename, 150),
             jobmon._require_length('stdout', stdout, 2048),
             jobmon._require_length('stderr', stderr, 2048),
@@ -210,33 +232,6 @@ end;
 $$;
 comment on function jobmon._usage(text, text, text, text, text, text, text, text, text, text, text) is
     'Internal. The usage columns of a report as jsonb, for jobmon._transition_task_instance().';
-
--- ---------------------------------------------------------------------------
--- jobmon._add_error_log(task_instance_id bigint, description text) returns bigint
---
--- Internal. Adds one task_instance_error_log row; returns its id. Called only
--- after a move the row belongs to was applied.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._add_error_log(task_instance_id bigint, description text)
-returns bigint
-language plpgsql
-volatile
-security definer
-set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
-as $$
-declare
-    log_id bigint;
-begin
-    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
-    insert into jobmon.task_instance_error_log (task_instance_id, description)
-    values (_add_error_log.task_instance_id, _add_error_log.description)
-    returning id into log_id;
-    return log_id;
-end;
-$$;
-comment on function jobmon._add_error_log(bigint, text) is
-    'Internal. Adds one jobmon.task_instance_error_log row for an applied error move; returns its id.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._require_description(description text) returns void
@@ -363,7 +358,7 @@ begin
         end if;
         outcome := 'applied';
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 comment on function jobmon.log_heartbeat(bigint, interval) is
@@ -407,7 +402,7 @@ begin
         outcome := (jobmon._transition_task_instance(ti_id, 'D', jobmon._usage(
             nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 comment on function jobmon.log_done(bigint, text, text, text, text, text, text, text, text, text, text, text) is
@@ -451,7 +446,6 @@ declare
     ti_id   constant bigint := log_error.task_instance_id;
     locked  record;
     outcome text := 'unchanged';
-    log_id  bigint;
 begin
     if error_state is null then
         raise exception 'error_state must not be NULL'
@@ -473,11 +467,10 @@ begin
         end if;
         outcome := (jobmon._transition_task_instance(ti_id, error_state, jobmon._usage(
             nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
-        if outcome = 'applied' then
-            log_id := jobmon._add_error_log(ti_id, description);
-        end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+    -- The error-log row only for an applied move (a repeat or an untimely report adds none).
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
 end;
 $$;
 comment on function jobmon.log_error(bigint, text, text, text, text, text, text, text, text, text, text, text, text, text) is

@@ -61,7 +61,7 @@ begin
             outcome := 'unchanged';
         end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null);
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 comment on function jobmon.log_distributor_id(bigint, text, interval) is
@@ -91,17 +91,15 @@ declare
     ti_id   constant bigint := log_no_distributor_id.task_instance_id;
     locked  record;
     outcome text := 'unchanged';
-    log_id  bigint;
 begin
     perform jobmon._require_description(description);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'W' then
         outcome := (jobmon.transition_task_instance(ti_id, 'W')).outcome;
-        if outcome = 'applied' then
-            log_id := jobmon._add_error_log(ti_id, description);
-        end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+    -- The error-log row only for an applied move.
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
 end;
 $$;
 comment on function jobmon.log_no_distributor_id(bigint, text) is
@@ -137,7 +135,6 @@ declare
     ti_id   constant bigint := log_unknown_error.task_instance_id;
     locked  record;
     outcome text := 'unchanged';
-    log_id  bigint;
 begin
     perform jobmon._require_description(description);
     locked := jobmon._lock_task_instance(ti_id);
@@ -147,11 +144,10 @@ begin
         outcome := 'not_overdue';
     else
         outcome := (jobmon.transition_task_instance(ti_id, 'U')).outcome;
-        if outcome = 'applied' then
-            log_id := jobmon._add_error_log(ti_id, description);
-        end if;
     end if;
-    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, log_id);
+    -- The error-log row only for an applied move.
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
 end;
 $$;
 comment on function jobmon.log_unknown_error(bigint, text) is
