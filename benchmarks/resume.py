@@ -32,7 +32,7 @@ RUNNING = 1000
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--resume-instances", type=int, default=20_000, help="task instances of the triage run (issue: 1500000)"
+        "--resume-instances", type=int, default=20_000, help="task instances of the triage run (e.g. 1500000)"
     )
     parser.add_argument("--resume-rounds", type=int, default=20, help="timed calls of triage and the change feed")
 

@@ -244,7 +244,7 @@ def _confirm_rollback(planned: list[str]) -> bool:
     return input(f"Roll back {', '.join(planned)}? [y/N] ").strip().lower() in ("y", "yes")
 
 
-# --- history and graph (issue 11) -------------------------------------------
+# --- history and graph ------------------------------------------------------
 
 
 def _add_history_and_graph_parsers(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -325,7 +325,7 @@ def _run_history_or_graph(conn: psycopg.Connection[Any], args: argparse.Namespac
     return 0
 
 
-# --- simulate (issue 11) -----------------------------------------------------
+# --- simulate ----------------------------------------------------------------
 
 
 def _bounded(kind: type, low: float, high: float) -> Any:

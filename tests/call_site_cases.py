@@ -1,6 +1,6 @@
 """The expected behaviour of every call-site function from every task-instance status.
 
-Written from ../shared/reference/CALL_SITES.md, issue 8 and the state machine
+Written from the reference CALL_SITES.md and the state machine
 (docs/state-machine.md), not from the implementation. The task is in the
 status its task instance's status implies (tests.factories.NATURAL_TASK_STATUS),
 with attempts left, and report_by_date is in the past (overdue).

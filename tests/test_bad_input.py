@@ -379,7 +379,7 @@ def name(exception: type[Exception]) -> str:
 
 
 # ---------------------------------------------------------------------------
-# The call-site functions and wire forms (issue 8): each bad call through SQL
+# The call-site functions and wire forms: each bad call through SQL
 # (named arguments) and through Python, its SQLSTATE, message and exception;
 # no row changes, and no message echoes more than ~200 characters of input.
 # docs/errors.md, '## Bad calls of the call-site functions', shows the same list.
