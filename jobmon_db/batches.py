@@ -30,7 +30,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from .errors import InvalidArgument
-from .statuses import TaskInstanceStatus, TaskStatus
+from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
 from .transitions import BIGINT_RANGE, _jobmon_errors
 
 INT_RANGE = range(-(2**31), 2**31)
@@ -39,16 +39,8 @@ DISTRIBUTOR_ID_LENGTH = 20
 Row = TypeVar("Row")
 
 
-def _instance_status(code: Any) -> TaskInstanceStatus | None:
-    return None if code is None else TaskInstanceStatus(code)
-
-
-def _task_status(code: Any) -> TaskStatus | None:
-    return None if code is None else TaskStatus(code)
-
-
 @dataclass(frozen=True)
-class QueuedTask:
+class QueuedTask(StatusCodes):
     """One row of jobmon.queue_task_batch(): a requested task and what the call did to it."""
 
     task_id: int
@@ -62,16 +54,13 @@ class QueuedTask:
     array_batch_num: int | None
     array_step_id: int | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "task_status", _task_status(self.task_status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class InstantiatedTaskInstance:
+class InstantiatedTaskInstance(StatusCodes):
     """One row of jobmon.instantiate_task_instances(): the distributor wire form after the call, and the outcome."""
 
     task_instance_id: int
@@ -87,16 +76,13 @@ class InstantiatedTaskInstance:
     #: applied, unchanged (already I), skipped (instance or task not Q), invalid, refused, conflict, not_found.
     outcome: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", _instance_status(self.status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class LaunchedTaskInstance:
+class LaunchedTaskInstance(StatusCodes):
     """One row of jobmon.launch_array_batch(): an instance of the batch and its move to O."""
 
     task_instance_id: int
@@ -112,19 +98,13 @@ class LaunchedTaskInstance:
     submitted_date: datetime | None
     report_by_date: datetime | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
-        object.__setattr__(self, "task_previous_status", TaskStatus(self.task_previous_status))
-        object.__setattr__(self, "task_status", TaskStatus(self.task_status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class DistributorIdLogged:
+class DistributorIdLogged(StatusCodes):
     """One row of jobmon.log_array_distributor_ids(): a requested step and its distributor id after the call."""
 
     array_step_id: int
@@ -134,16 +114,13 @@ class DistributorIdLogged:
     status: TaskInstanceStatus | None
     distributor_id: str | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", _instance_status(self.status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class Heartbeat:
+class Heartbeat(StatusCodes):
     """One row of jobmon.log_heartbeats(): a requested task instance and its deadline after the call."""
 
     task_instance_id: int
@@ -152,16 +129,13 @@ class Heartbeat:
     status: TaskInstanceStatus | None
     report_by_date: datetime | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", _instance_status(self.status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class ArrayWorkerTaskInstance:
+class ArrayWorkerTaskInstance(StatusCodes):
     """jobmon.array_task_instance(): the worker-node wire form of the instance at an array step."""
 
     task_instance_id: int
@@ -173,9 +147,6 @@ class ArrayWorkerTaskInstance:
     workflow_id: int
     stdout: str | None
     stderr: str | None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
 
 
 # ---------------------------------------------------------------------------

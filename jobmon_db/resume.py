@@ -15,20 +15,12 @@ import psycopg
 from psycopg.rows import class_row
 
 from .errors import InvalidArgument
-from .statuses import TaskInstanceStatus, TaskStatus
+from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
 from .transitions import BIGINT_RANGE, _jobmon_errors
 
 
-def _ti(code: Any) -> TaskInstanceStatus | None:
-    return None if code is None else TaskInstanceStatus(code)
-
-
-def _task(code: Any) -> TaskStatus | None:
-    return None if code is None else TaskStatus(code)
-
-
 @dataclass(frozen=True)
-class TriagedInstance:
+class TriagedInstance(StatusCodes):
     """One instance jobmon.triage_overdue() moved (R -> T or O -> X)."""
 
     task_instance_id: int
@@ -37,13 +29,9 @@ class TriagedInstance:
     status: TaskInstanceStatus
     report_by_date: datetime | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
-
 
 @dataclass(frozen=True)
-class KillResult:
+class KillResult(StatusCodes):
     """One row of jobmon.kill_task_instances(): the outcome of K -> F for one id."""
 
     task_instance_id: int
@@ -57,19 +45,13 @@ class KillResult:
     task_num_attempts: int | None
     stale: bool | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "previous_status", _ti(self.previous_status))
-        object.__setattr__(self, "status", _ti(self.status))
-        object.__setattr__(self, "task_previous_status", _task(self.task_previous_status))
-        object.__setattr__(self, "task_status", _task(self.task_status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class TerminatedInstance:
+class TerminatedInstance(StatusCodes):
     """One row of jobmon.terminate_workflow_run(): where one live instance of the run ended."""
 
     task_instance_id: int
@@ -83,18 +65,13 @@ class TerminatedInstance:
     #: The error-log text written for it (None when nothing moved).
     description: str | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
-        object.__setattr__(self, "task_status", TaskStatus(self.task_status))
-
     @property
     def applied(self) -> bool:
         return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
-class TaskReset:
+class TaskReset(StatusCodes):
     """One row of jobmon.reset_tasks_for_resume()."""
 
     task_id: int
@@ -104,21 +81,14 @@ class TaskReset:
     status: TaskStatus
     previous_num_attempts: int
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "previous_status", TaskStatus(self.previous_status))
-        object.__setattr__(self, "status", TaskStatus(self.status))
-
 
 @dataclass(frozen=True)
-class TaskStatusChange:
+class TaskStatusChange(StatusCodes):
     """One row of jobmon.task_status_changes(): a task's current status and the cursor to pass next."""
 
     task_id: int
     status: TaskStatus
     cursor: int
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", TaskStatus(self.status))
 
 
 def _id(name: str, value: Any) -> int | None:

@@ -7,7 +7,9 @@ jobmon.task_instance_status and jobmon.task_status).
 
 from __future__ import annotations
 
+import dataclasses
 from enum import Enum
+from typing import Any
 
 
 class _StatusCode(str, Enum):
@@ -57,3 +59,31 @@ class TaskStatus(_StatusCode):
     ERROR_RECOVERABLE = "E"
     ADJUSTING_RESOURCES = "A"
     ERROR_FATAL = "F"
+
+
+_ENUM_BY_ANNOTATION: dict[str, type[_StatusCode]] = {"TaskInstanceStatus": TaskInstanceStatus, "TaskStatus": TaskStatus}
+
+
+_STATUS_FIELDS: dict[type, tuple[tuple[str, type[_StatusCode]], ...]] = {}
+
+
+def _status_fields(cls: type) -> tuple[tuple[str, type[_StatusCode]], ...]:
+    """The fields of a dataclass annotated TaskInstanceStatus or TaskStatus (also `| None`), with their enum."""
+    if cls not in _STATUS_FIELDS:
+        _STATUS_FIELDS[cls] = tuple(
+            (field.name, enum)
+            for field in dataclasses.fields(cls)
+            if (enum := _ENUM_BY_ANNOTATION.get(str(field.type).split(" |")[0])) is not None
+        )
+    return _STATUS_FIELDS[cls]
+
+
+class StatusCodes:
+    """Base of the result dataclasses: turns the one-character codes a row hands over into the enums its
+    fields are annotated with (TaskInstanceStatus, TaskStatus, either `| None`)."""
+
+    def __post_init__(self) -> None:
+        for name, enum in _status_fields(type(self)):
+            code: Any = getattr(self, name)
+            if code is not None:
+                object.__setattr__(self, name, enum(code))

@@ -19,7 +19,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from .errors import InvalidArgument, translate
-from .statuses import TaskInstanceStatus, TaskStatus
+from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
 
 logger = logging.getLogger("jobmon_db")
 
@@ -27,7 +27,7 @@ TRANSITION_SQL = "select * from jobmon.transition_task_instance(%s, %s)"
 
 
 @dataclass(frozen=True)
-class TransitionResult:
+class TransitionResult(StatusCodes):
     """One row of jobmon.transition_task_instance()."""
 
     task_instance_id: int
@@ -42,13 +42,6 @@ class TransitionResult:
     #: True when the task instance is an attempt its task has left behind (queued
     #: again or reset by a resume): the move did not cascade to the task.
     stale: bool = False
-
-    def __post_init__(self) -> None:
-        # class_row hands over the raw codes; store them as enums.
-        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
-        object.__setattr__(self, "task_previous_status", TaskStatus(self.task_previous_status))
-        object.__setattr__(self, "task_status", TaskStatus(self.task_status))
 
     @property
     def applied(self) -> bool:

@@ -17,14 +17,14 @@ import psycopg
 from psycopg.rows import class_row
 
 from .errors import InvalidArgument
-from .statuses import TaskInstanceStatus, TaskStatus
+from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
 from .transitions import BIGINT_RANGE, _jobmon_errors
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class DistributorTaskInstance:
+class DistributorTaskInstance(StatusCodes):
     """One row of jobmon.distributor_task_instances(), in the reference model's order."""
 
     task_instance_id: int
@@ -38,16 +38,13 @@ class DistributorTaskInstance:
     array_batch_num: int | None
     array_step_id: int | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
-
     def to_wire(self) -> tuple[Any, ...]:
         """The tuple of to_wire_as_distributor_task_instance (status as its code)."""
         return tuple(str(v) if isinstance(v, TaskInstanceStatus) else v for v in astuple(self))
 
 
 @dataclass(frozen=True)
-class WorkerNodeTaskInstance:
+class WorkerNodeTaskInstance(StatusCodes):
     """The row of jobmon.worker_node_task_instance(), in the reference model's order."""
 
     task_instance_id: int
@@ -59,9 +56,6 @@ class WorkerNodeTaskInstance:
     workflow_id: int
     stdout: str | None
     stderr: str | None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
 
     def to_wire(self) -> tuple[Any, ...]:
         """The tuple of to_wire_as_worker_node_task_instance (status as its code)."""
@@ -78,10 +72,6 @@ class LogRunningResult(WorkerNodeTaskInstance):
     outcome: str
     previous_status: TaskInstanceStatus
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
-
     @property
     def may_run(self) -> bool:
         """True when the worker should run the command (the status is R)."""
@@ -89,7 +79,7 @@ class LogRunningResult(WorkerNodeTaskInstance):
 
 
 @dataclass(frozen=True)
-class CallSiteResult:
+class CallSiteResult(StatusCodes):
     """One row of a call-site function (jobmon.call_site_result); outcomes in docs/sql-api.md."""
 
     task_instance_id: int
@@ -103,11 +93,6 @@ class CallSiteResult:
     report_by_date: datetime | None
     distributor_id: str | None
     error_log_id: int | None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "previous_status", TaskInstanceStatus(self.previous_status))
-        object.__setattr__(self, "status", TaskInstanceStatus(self.status))
-        object.__setattr__(self, "task_status", TaskStatus(self.task_status))
 
     @property
     def applied(self) -> bool:
