@@ -1,4 +1,4 @@
-"""Read a task instance and its task (for `jobmon-db show`)."""
+"""Read a task instance and its task (for `jobmon-db show`), and facts the rule tables imply."""
 
 from __future__ import annotations
 
@@ -45,3 +45,15 @@ def show_task_instance(conn: psycopg.Connection[Any], task_instance_id: int) -> 
     if view is None:
         raise TaskInstanceNotFound(f"TaskInstance id: {task_instance_id} not found", sqlstate="JM003")
     return view
+
+
+LIVE_STATUSES_SQL = """
+select s.id from jobmon.task_instance_status s
+ where exists (select 1 from jobmon.task_instance_transition r where r.from_status = s.id and r.kind = 'valid')
+ order by s.id
+"""
+
+
+def live_task_instance_statuses(conn: psycopg.Connection[Any]) -> frozenset[str]:
+    """The task-instance statuses the rules give a valid move out of; the others are final."""
+    return frozenset(row[0] for row in conn.execute(LIVE_STATUSES_SQL))

@@ -8,6 +8,7 @@ independently of the database.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import psycopg
@@ -171,3 +172,16 @@ def test_a_stale_attempt_still_obeys_the_task_instance_rules(conn):
         "untimely",
         True,
     )
+
+
+def test_the_live_statuses_are_those_with_a_valid_move_out_and_the_live_index_lists_them(conn):
+    from jobmon_db.inspect import live_task_instance_statuses
+
+    live = live_task_instance_statuses(conn)
+    assert live == {status for status, _ in VALID}
+    # The partial index of the live instances (and the queries it serves) must write them literally.
+    predicate = conn.execute(
+        "select pg_get_expr(i.indpred, i.indrelid) from pg_index i"
+        " where i.indexrelid = 'jobmon.ix_task_instance_live_by_run'::regclass"
+    ).fetchone()[0]
+    assert set(re.findall(r"'([A-Z])'", predicate)) == live

@@ -31,6 +31,7 @@ from ..batches import (
 )
 from ..distributor import log_distributor_id, log_no_distributor_id, log_unknown_error
 from ..errors import JobmonDBError
+from ..inspect import live_task_instance_statuses
 from ..resume import (
     kill_task_instances,
     next_cursor,
@@ -54,7 +55,6 @@ from .plan import Fate, Plan
 T = TypeVar("T")
 APPLICATION_NAME = "jobmon-db simulate"
 FINAL_TASK = frozenset("DF")
-LIVE_INSTANCE = ("Q", "I", "O", "R", "T", "X", "K")
 
 
 @dataclass(frozen=True)
@@ -434,11 +434,12 @@ class Distributor:
         self.deferred: list[tuple[float, str, Callable[[], Any]]] = []
         self.retry_at: dict[int, float] = {}
         self.next_heartbeat = 0.0
+        self.live_statuses = sorted(live_task_instance_statuses(conn))
 
     def loop(self) -> None:
         world = self.world
         while not world.stop.is_set():
-            rows = [_Instance(*r) for r in self.conn.execute(POLL_SQL, (world.current_runs(), list(LIVE_INSTANCE)))]
+            rows = [_Instance(*r) for r in self.conn.execute(POLL_SQL, (world.current_runs(), self.live_statuses))]
             world.live_instances = len(rows)
             self.submit([r for r in rows if r.status in ("Q", "I") and r.task_instance_id not in self.submitted])
             now = time.monotonic()

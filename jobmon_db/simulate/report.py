@@ -6,8 +6,9 @@ so they can be checked again on a run kept with --keep (``jobmon-db simulate
 
 Definitions used by the checks:
 
-* final task statuses: D and F. Final task-instance statuses: D, E, F, U, W,
-  Z (the rules give them no valid move out); live ones: Q, I, O, R, T, X, K.
+* final task statuses: D and F. Final task-instance statuses: those the rules
+  give no valid move out of (D, E, F, U, W, Z, read from
+  jobmon.task_instance_transition); the others (Q, I, O, R, T, X, K) are live.
 * a task instance is a *live attempt* of its task from its creation (history
   row with no from_status) until it enters a final status, or until its task
   is reset by a resume, after which it is a stale attempt (its moves never
@@ -27,8 +28,7 @@ from typing import Any
 
 import psycopg
 
-FINAL_INSTANCE = frozenset("DEFUWZ")
-LIVE_INSTANCE = ("Q", "I", "O", "R", "T", "X", "K")
+from ..inspect import live_task_instance_statuses
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ select h.model, coalesce(h.from_status, 'new') as from_status, h.to_status, coun
 def read_history(conn: psycopg.Connection[Any], workflow_id: int, max_attempts: dict[int, int]) -> HistoryFacts:
     """Replay the workflow's history in order: moves by pair, live attempts and attempts per resume epoch."""
     facts = HistoryFacts()
+    live_statuses = live_task_instance_statuses(conn)
     live: dict[int, set[int]] = defaultdict(set)
     attempts: Counter[int] = Counter()
     in_reset = False
@@ -106,7 +107,7 @@ def read_history(conn: psycopg.Connection[Any], workflow_id: int, max_attempts: 
                 facts.over_attempts.append(
                     f"task {task_id}: attempt {attempts[task_id]} (instance {object_id}) of {max_attempts.get(task_id)}"
                 )
-        elif to_status in FINAL_INSTANCE:
+        elif to_status not in live_statuses:
             live[task_id].discard(object_id)
     return facts
 
@@ -140,7 +141,7 @@ def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[l
     left = conn.execute(
         """select ti.status, count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id
             where t.workflow_id = %s and ti.status = any(%s) group by 1 order by 1""",
-        (workflow_id, list(LIVE_INSTANCE)),
+        (workflow_id, sorted(live_task_instance_statuses(conn))),
     ).fetchall()
     row = conn.execute(
         "select count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id where t.workflow_id = %s",
