@@ -401,7 +401,10 @@ begin
     locked_rows as (
         select ti.id, ti.task_id, ti.status, t.status as task_status, t.num_attempts,
                ti.id < t.current_attempt_from as stale, m.kind, m.task_to_status, m.adds_attempt,
-               row_number() over (partition by ti.task_id order by ti.id desc) as nth_of_task
+               -- A task moves once per call: of its requested instances, only the newest that is not a
+               -- stale attempt may cascade (stale attempts never touch their task, so any number may move).
+               row_number() over (partition by ti.task_id, ti.id < t.current_attempt_from order by ti.id desc)
+                   as nth_of_task
           from requested r
           join jobmon.task_instance ti on ti.id = r.id
           join jobmon.task t on t.id = ti.task_id
@@ -418,7 +421,7 @@ begin
                    when c.kind is null then 'invalid'
                    when c.kind = 'untimely' then 'untimely'
                    when c.task_to_status is null and not c.stale then 'refused'
-                   when c.nth_of_task > 1 then 'conflict'
+                   when c.nth_of_task > 1 and not c.stale then 'conflict'
                    else 'applied'
                end as decision
           from locked_rows c
@@ -458,48 +461,6 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) IS 'Internal. Moves many task instances to one status by the rules of jobmon.task_instance_move, cascading like transition_task_instance(); one row per requested id with its outcome (applied, unchanged, untimely, invalid, refused, skipped, conflict, not_found). Locks the tasks in id order first.';
-
---
--- Name: _move_task_instances_settled(bigint[], text, text[]); Type: FUNCTION; Schema: jobmon; Owner: -
---
-
-CREATE FUNCTION jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-declare
-    pending bigint[] := task_instance_ids;
-    again   bigint[];
-    row_    record;
-begin
-    while coalesce(cardinality(pending), 0) > 0 loop
-        again := '{}';
-        for row_ in select * from jobmon._move_task_instances(pending, new_status, from_statuses) loop
-            if row_.outcome = 'conflict' then
-                again := again || row_.task_instance_id;
-                continue;
-            end if;
-            task_instance_id := row_.task_instance_id;
-            task_id := row_.task_id;
-            outcome := row_.outcome;
-            previous_status := row_.previous_status;
-            status := row_.status;
-            task_previous_status := row_.task_previous_status;
-            task_status := row_.task_status;
-            task_num_attempts := row_.task_num_attempts;
-            stale := row_.stale;
-            return next;
-        end loop;
-        pending := again;
-    end loop;
-end;
-$$;
-
---
--- Name: FUNCTION _move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]); Type: COMMENT; Schema: jobmon; Owner: -
---
-
-COMMENT ON FUNCTION jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]) IS 'Internal. jobmon._move_task_instances(), called again for the instances that came back ''conflict'' (two instances of one task) until each has its own outcome.';
 
 --
 -- Name: _privileges(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1382,7 +1343,7 @@ begin
     end if;
     return query
     with moved as materialized (
-        select * from jobmon._move_task_instances_settled(task_instance_ids, 'F', array['K'])
+        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'])
     ),
     logged as (
         insert into jobmon.task_instance_error_log (task_instance_id, description)
@@ -2355,7 +2316,7 @@ begin
      where ti.workflow_run_id = run_id and ti.task_id = any (locked);
 
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
-      from jobmon._move_task_instances_settled(
+      from jobmon._move_task_instances(
                kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end) m;
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
@@ -2366,11 +2327,11 @@ begin
             union all
             select unnest(pre_k_ids)) k;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances_settled(done_ids, 'F', array['K']) m;
+      from jobmon._move_task_instances(done_ids, 'F', array['K']) m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances_settled(fatal_ids, 'F', array['T']) m;
+      from jobmon._move_task_instances(fatal_ids, 'F', array['T']) m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances_settled(error_ids, 'E', array['X']) m;
+      from jobmon._move_task_instances(error_ids, 'E', array['X']) m;
 
     return query
     with steps as (
@@ -2503,12 +2464,12 @@ begin
 
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances_settled(overdue_r, 'T', array['R']) m
+      from jobmon._move_task_instances(overdue_r, 'T', array['R']) m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances_settled(overdue_o, 'X', array['O']) m
+      from jobmon._move_task_instances(overdue_o, 'X', array['O']) m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
 end;
@@ -3378,12 +3339,6 @@ REVOKE ALL ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT s
 --
 
 REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) FROM PUBLIC;
-
---
--- Name: FUNCTION _move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]); Type: ACL; Schema: jobmon; Owner: -
---
-
-REVOKE ALL ON FUNCTION jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text, from_statuses text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _privileges(); Type: ACL; Schema: jobmon; Owner: -

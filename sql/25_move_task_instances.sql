@@ -20,8 +20,9 @@
 --   refused    the cascade asks for a task move the rules refuse
 --   skipped    the caller's guard: status not in from_statuses, or the task's
 --              status not in task_statuses (NULL: no guard)
---   conflict   a newer task instance of the same task was requested in this
---              call too (a task moves once per call): nothing written
+--   conflict   a newer task instance of the same task, not a stale attempt
+--              either, was requested in this call too (a task moves once
+--              per call): nothing written
 --   not_found  no such task instance (the other columns are NULL)
 -- One bad row never fails the batch. NULL ids are ignored. An applied move
 -- also sets report_by_date and submitted_date = now() when asked to.
@@ -61,7 +62,10 @@ begin
     locked_rows as (
         select ti.id, ti.task_id, ti.status, t.status as task_status, t.num_attempts,
                ti.id < t.current_attempt_from as stale, m.kind, m.task_to_status, m.adds_attempt,
-               row_number() over (partition by ti.task_id order by ti.id desc) as nth_of_task
+               -- A task moves once per call: of its requested instances, only the newest that is not a
+               -- stale attempt may cascade (stale attempts never touch their task, so any number may move).
+               row_number() over (partition by ti.task_id, ti.id < t.current_attempt_from order by ti.id desc)
+                   as nth_of_task
           from requested r
           join jobmon.task_instance ti on ti.id = r.id
           join jobmon.task t on t.id = ti.task_id
@@ -78,7 +82,7 @@ begin
                    when c.kind is null then 'invalid'
                    when c.kind = 'untimely' then 'untimely'
                    when c.task_to_status is null and not c.stale then 'refused'
-                   when c.nth_of_task > 1 then 'conflict'
+                   when c.nth_of_task > 1 and not c.stale then 'conflict'
                    else 'applied'
                end as decision
           from locked_rows c

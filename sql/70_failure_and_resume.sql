@@ -28,55 +28,6 @@ create or replace trigger track_status_xid
     execute function jobmon._track_task_status_xid();
 
 -- ---------------------------------------------------------------------------
--- jobmon._move_task_instances_settled(task_instance_ids bigint[], new_status text,
---     from_statuses text[]) returns the rows of jobmon._move_task_instances()
---
--- jobmon._move_task_instances() moves a task once per call and answers
--- 'conflict' for the older of two requested instances of one task. This calls
--- it again for those until none is left, so each requested instance gets a
--- real outcome (the older ones are usually stale attempts and move alone).
--- Locks: as jobmon._move_task_instances() (the callers hold the task locks
--- already). Internal: no grants. Raises nothing of its own.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._move_task_instances_settled(
-    task_instance_ids bigint[], new_status text, from_statuses text[])
-returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
-               task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
-language plpgsql
-volatile
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    pending bigint[] := task_instance_ids;
-    again   bigint[];
-    row_    record;
-begin
-    while coalesce(cardinality(pending), 0) > 0 loop
-        again := '{}';
-        for row_ in select * from jobmon._move_task_instances(pending, new_status, from_statuses) loop
-            if row_.outcome = 'conflict' then
-                again := again || row_.task_instance_id;
-                continue;
-            end if;
-            task_instance_id := row_.task_instance_id;
-            task_id := row_.task_id;
-            outcome := row_.outcome;
-            previous_status := row_.previous_status;
-            status := row_.status;
-            task_previous_status := row_.task_previous_status;
-            task_status := row_.task_status;
-            task_num_attempts := row_.task_num_attempts;
-            stale := row_.stale;
-            return next;
-        end loop;
-        pending := again;
-    end loop;
-end;
-$$;
-comment on function jobmon._move_task_instances_settled(bigint[], text, text[]) is
-    'Internal. jobmon._move_task_instances(), called again for the instances that came back ''conflict'' (two instances of one task) until each has its own outcome.';
-
--- ---------------------------------------------------------------------------
 -- jobmon._require_workflow_run(workflow_run_id bigint) / _require_workflow(workflow_id bigint)
 --
 -- Raise 22004 for NULL and JM010 / JM011 when no such row exists. Read one
@@ -204,12 +155,12 @@ begin
 
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances_settled(overdue_r, 'T', array['R']) m
+      from jobmon._move_task_instances(overdue_r, 'T', array['R']) m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances_settled(overdue_o, 'X', array['O']) m
+      from jobmon._move_task_instances(overdue_o, 'X', array['O']) m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
 end;
@@ -249,7 +200,7 @@ begin
     end if;
     return query
     with moved as materialized (
-        select * from jobmon._move_task_instances_settled(task_instance_ids, 'F', array['K'])
+        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'])
     ),
     logged as (
         insert into jobmon.task_instance_error_log (task_instance_id, description)
@@ -346,7 +297,7 @@ begin
      where ti.workflow_run_id = run_id and ti.task_id = any (locked);
 
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
-      from jobmon._move_task_instances_settled(
+      from jobmon._move_task_instances(
                kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end) m;
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
@@ -357,11 +308,11 @@ begin
             union all
             select unnest(pre_k_ids)) k;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances_settled(done_ids, 'F', array['K']) m;
+      from jobmon._move_task_instances(done_ids, 'F', array['K']) m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances_settled(fatal_ids, 'F', array['T']) m;
+      from jobmon._move_task_instances(fatal_ids, 'F', array['T']) m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances_settled(error_ids, 'E', array['X']) m;
+      from jobmon._move_task_instances(error_ids, 'E', array['X']) m;
 
     return query
     with steps as (
