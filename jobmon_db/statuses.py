@@ -86,4 +86,5 @@ class StatusCodes:
         for name, enum in _status_fields(type(self)):
             code: Any = getattr(self, name)
             if code is not None:
-                object.__setattr__(self, name, enum(code))
+                # The enum's own map (what enum(code) looks in) without the call's overhead; unknown codes still raise.
+                object.__setattr__(self, name, enum._value2member_map_.get(code) or enum(code))

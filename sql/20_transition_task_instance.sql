@@ -30,24 +30,43 @@
 --     attempt: queued again or reset by a resume; see
 --     jobmon.task.current_attempt_from) is moved alone: its task is not
 --     touched, and the result says stale = true.
--- The rules are read from jobmon.task_instance_move, which the migration
--- derives from the rule tables; nothing here repeats them.
+-- The rules are read from jobmon._task_instance_move_rule(), the constant
+-- form of jobmon.task_instance_move (the detail of a refused cascade from the
+-- table itself); the migration derives both from the rule tables, and
+-- nothing here repeats them.
 --
 -- Called by: the distributor, the worker node and the reconciler (through the
 -- jobmon_db Python package or directly), one call per status report.
 --
--- Runs with the owner's rights (SECURITY DEFINER): callers need EXECUTE only.
+-- Internal: only the owner may call it. It runs with its caller's rights and
+-- plan settings: its callers are jobmon functions that already run as the
+-- owner (SECURITY DEFINER) with generic plans, and switching user and
+-- settings again on every call cost about 10 µs of its 200 (measured).
 --
--- Locks: the task row, then the task-instance row (FOR NO KEY UPDATE), held
--- until the caller's transaction ends. A task instance never changes task
+-- Locks: the task row (FOR NO KEY UPDATE), which holds its task instances:
+-- every writer of a task instance locks its task first. The UPDATE that moves
+-- the task instance locks it too. Both are held until the caller's
+-- transaction ends. A task instance never changes task
 -- (jobmon.task_instance.task_id is fixed, see sql/12_row_guards.sql), so the
--- task found before any lock is held is the one to lock. Every decision is taken after both
--- locks are held, so concurrent calls on one task instance serialise and
--- each sees the previous one's result.
+-- task found with it is the one to lock. Every decision is taken under the
+-- task lock, so concurrent calls on one task instance serialise and each sees
+-- the previous one's result.
 --
--- Speed: plans are forced generic (plan_cache_mode): PL/pgSQL otherwise kept
--- making a custom plan of the UPDATE on every call, which cost more than the
--- rest of the call.
+-- How the decision is made after the lock: one statement locks the task and
+-- reads, with it, the task instance and the rule for the move. When that
+-- statement had to wait for the task lock, its read of the task instance may
+-- predate the transaction it waited for, so
+--   * a move is written only while the task instance still has the status it
+--     was read in (the UPDATE re-checks it); if it has moved on, the read is
+--     made again, now under the lock already held, and the decision with it;
+--   * a refusal (untimely or invalid) is only ever decided on a read made
+--     while the lock was already held: the first read's refusal is checked by
+--     a second read before it is reported.
+--
+-- Speed: its callers force generic plans (plan_cache_mode): PL/pgSQL
+-- otherwise kept making a custom plan of the UPDATE on every call, which cost
+-- more than the rest of the call. A plain move (columns NULL) runs the short
+-- UPDATE.
 --
 -- Raises:
 --   22004  task_instance_id or new_status is NULL
@@ -58,6 +77,8 @@
 --          (DETAIL lists the valid and untimely targets)
 --   JM002  the cascade asks for an invalid task transition:
 --          'Cannot transition Task id: 7 from G to D'
+--   40001  the task instance changed under the task lock twice (only a
+--          writer that ignores the lock order can do that); retry
 --   and lock_timeout / statement_timeout errors (55P03, 57014) when the
 --   caller set those and a lock is held too long.
 -- ---------------------------------------------------------------------------
@@ -65,112 +86,111 @@ create or replace function jobmon._transition_task_instance(task_instance_id big
 returns jobmon.task_instance_transition_result
 language plpgsql
 volatile
-security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 declare
-    ti_id    constant bigint := _transition_task_instance.task_instance_id;
-    task_row record;
-    move     record;
-    result   jobmon.task_instance_transition_result;
+    ti_id        constant bigint := _transition_task_instance.task_instance_id;
+    locked       record;  -- the task as locked, its task instance as read, the rule for the move
+    refused      record;  -- the task move a refused cascade asks for
+    moved_at     timestamptz;
+    task_now     text;     -- the task's status and attempts after the move
+    attempts_now integer;
 begin
     if ti_id is null then
         raise exception 'task_instance_id must not be NULL'
             using errcode = '22004';
     end if;
 
-    select t.id, t.status, t.num_attempts, t.num_attempts < t.max_attempts as attempts_left,
-           ti_id < t.current_attempt_from as stale
-      into task_row
-      from jobmon.task t
-     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
-       for no key update;
-    if not found then
-        perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-        raise exception 'TaskInstance id: % not found', ti_id
-            using errcode = 'JM003';
-    end if;
-
-    -- The happy path: the UPDATE locks the task instance and moves it only if
-    -- the rules allow the move for the row as locked (a stale attempt moves
-    -- even when its cascade would be refused, since it does not cascade);
-    -- then the task follows.
-    update jobmon.task_instance ti
-       set status = new_status, status_date = now(),
-           nodename = coalesce(c.nodename, ti.nodename),
-           process_group_id = coalesce(c.process_group_id, ti.process_group_id),
-           distributor_id = coalesce(c.distributor_id, ti.distributor_id),
-           submitted_date = coalesce(c.submitted_date, ti.submitted_date),
-           report_by_date = coalesce(c.report_by_date, ti.report_by_date),
-           usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
-           maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
-           cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
-           stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
-           stdout_log = coalesce(c.stdout_log, ti.stdout_log), stderr_log = coalesce(c.stderr_log, ti.stderr_log)
-      from jobmon.task_instance_move m,
-           jsonb_populate_record(null::jobmon.task_instance, columns) c
-     where ti.id = ti_id
-       and m.from_status = ti.status and m.to_status = new_status and m.kind = 'valid'
-       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
-       and (m.task_to_status is not null or task_row.stale)
-    returning m.from_status, m.task_to_status, m.adds_attempt, ti.status_date
-         into move;
-
-    result.task_instance_id := ti_id;
-    result.task_id := task_row.id;
-    result.task_previous_status := task_row.status;
-    result.task_status := task_row.status;
-    result.task_num_attempts := task_row.num_attempts;
-    result.stale := task_row.stale;
-    if found then
-        result.outcome := 'applied';
-        result.previous_status := move.from_status;
-        result.status := new_status;
-        result.status_date := move.status_date;
-        if not task_row.stale and (move.task_to_status <> task_row.status or move.adds_attempt) then
-            update jobmon.task t
-               set status = move.task_to_status,
-                   num_attempts = t.num_attempts + move.adds_attempt::integer,
-                   status_date = now()
-             where t.id = task_row.id
-            returning t.status, t.num_attempts into result.task_status, result.task_num_attempts;
+    for pass in 1..2 loop
+        select t.id as task_id, t.status as task_status, t.num_attempts, ti_id < t.current_attempt_from as stale,
+               t.num_attempts < t.max_attempts as attempts_left, ti.status as from_status, ti.status_date,
+               jobmon._task_instance_move_rule(ti.status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
+          into locked
+          from jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = ti_id
+           for no key update of t;
+        if not found then
+            perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
+            raise exception 'TaskInstance id: % not found', ti_id
+                using errcode = 'JM003';
         end if;
-        return result;
-    end if;
 
-    -- Not applied: lock the task instance and say why.
-    select ti.status as from_status, ti.status_date, m.kind, m.refused_task_from, m.refused_task_to
-      into move
-      from jobmon.task_instance ti
-      left join jobmon.task_instance_move m
-        on m.from_status = ti.status and m.to_status = new_status
-       and m.task_status = task_row.status and m.attempts_left = task_row.attempts_left
-     where ti.id = ti_id
-       for no key update of ti;
-    if move.kind is null then
+        -- Applicable: a valid pair whose cascade the task accepts (a stale
+        -- attempt moves alone, so its cascade does not matter).
+        if locked.rule <> 'untimely' and (locked.rule <> 'refused' or locked.stale) then
+            if columns is null then
+                update jobmon.task_instance ti
+                   set status = new_status, status_date = now()
+                 where ti.id = ti_id and ti.status = locked.from_status
+                returning ti.status_date into moved_at;
+            else
+                update jobmon.task_instance ti
+                   set status = new_status, status_date = now(),
+                       nodename = coalesce(c.nodename, ti.nodename),
+                       process_group_id = coalesce(c.process_group_id, ti.process_group_id),
+                       distributor_id = coalesce(c.distributor_id, ti.distributor_id),
+                       submitted_date = coalesce(c.submitted_date, ti.submitted_date),
+                       report_by_date = coalesce(c.report_by_date, ti.report_by_date),
+                       usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
+                       maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
+                       cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
+                       stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
+                       stdout_log = coalesce(c.stdout_log, ti.stdout_log),
+                       stderr_log = coalesce(c.stderr_log, ti.stderr_log)
+                  from jsonb_populate_record(null::jobmon.task_instance, columns) c
+                 where ti.id = ti_id and ti.status = locked.from_status
+                returning ti.status_date into moved_at;
+            end if;
+            if found then
+                task_now := locked.task_status;
+                attempts_now := locked.num_attempts;
+                if not locked.stale and (rtrim(locked.rule, '+') <> locked.task_status or locked.rule like '%+') then
+                    update jobmon.task t
+                       set status = rtrim(locked.rule, '+'),
+                           num_attempts = t.num_attempts + (locked.rule like '%+')::integer,
+                           status_date = now()
+                     where t.id = locked.task_id
+                    returning t.status, t.num_attempts into task_now, attempts_now;
+                end if;
+                return (ti_id, locked.task_id, 'applied', locked.from_status, new_status, locked.task_status,
+                        task_now, attempts_now, moved_at, locked.stale)::jobmon.task_instance_transition_result;
+            end if;
+        end if;
+        -- Not applied: decide again on a read made under the lock already held.
+    end loop;
+
+    if locked.rule = 'untimely' then
+        return (ti_id, locked.task_id, 'untimely', locked.from_status, locked.from_status, locked.task_status,
+                locked.task_status, locked.num_attempts, locked.status_date, locked.stale)::jobmon.task_instance_transition_result;
+    end if;
+    if locked.rule is null then
         perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, move.from_status, new_status
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, locked.from_status, new_status
             using errcode = 'JM001',
-                  detail = jobmon.describe_task_instance_transitions_from(move.from_status),
+                  detail = jobmon.describe_task_instance_transitions_from(locked.from_status),
                   hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
-    if move.kind = 'valid' then  -- a valid pair not applied: its cascade is refused
-        raise exception 'Cannot transition Task id: % from % to %', task_row.id, move.refused_task_from, move.refused_task_to
+    if locked.rule = 'refused' then  -- a valid pair whose cascade the task refuses
+        select m.refused_task_from, m.refused_task_to
+          into refused
+          from jobmon.task_instance_move m
+         where m.from_status = locked.from_status and m.to_status = new_status
+           and m.task_status = locked.task_status and m.attempts_left = locked.attempts_left;
+        raise exception 'Cannot transition Task id: % from % to %', locked.task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  ti_id, move.from_status, new_status, move.refused_task_from,
+                                  ti_id, locked.from_status, new_status, refused.refused_task_from,
                                   coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
                                               from jobmon.task_transition r
-                                             where r.from_status = move.refused_task_from and r.kind = 'cascade'),
+                                             where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
                                            'none')),
                   hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
     end if;
-    result.outcome := 'untimely';
-    result.previous_status := move.from_status;
-    result.status := move.from_status;
-    result.status_date := move.status_date;
-    return result;
+    raise exception 'TaskInstance id: % changed while its task was locked', ti_id
+        using errcode = '40001',
+              detail = 'A writer that does not lock the task first changed the task instance. Nothing was changed.',
+              hint = 'Retry the call.';
 end;
 $$;
 comment on function jobmon._transition_task_instance(bigint, text, jsonb) is
@@ -190,6 +210,7 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set jobmon.function = 'transition_task_instance'
+set plan_cache_mode = force_generic_plan
 as $$
 begin
     return jobmon._transition_task_instance(task_instance_id, new_status, null);

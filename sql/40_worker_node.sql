@@ -14,6 +14,11 @@
 --      which costs nothing);
 --   4. write the route's columns (and error-log row) only when that move was
 --      applied, and return the state after the call.
+--
+-- The internal helpers below run with their caller's rights and plan
+-- settings (no SECURITY DEFINER, no plan_cache_mode of their own): only the
+-- owner may call them, their callers are the routes, which already run as
+-- the owner with generic plans, and switching again costs on every call.
 
 -- ---------------------------------------------------------------------------
 -- jobmon._lock_task_instance(task_instance_id bigint)
@@ -33,9 +38,7 @@ create or replace function jobmon._lock_task_instance(
 returns record
 language plpgsql
 volatile
-security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id constant bigint := _lock_task_instance.task_instance_id;
@@ -86,7 +89,6 @@ returns jobmon.call_site_result
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 declare
     ti_id  constant bigint := _call_site_result.task_instance_id;
@@ -129,9 +131,7 @@ create or replace function jobmon._require_length(argument text, value text, max
 returns void
 language plpgsql
 immutable
-security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 begin
     if length(value) > max_length then
@@ -152,9 +152,7 @@ create or replace function jobmon._require_interval(argument text, value interva
 returns void
 language plpgsql
 immutable
-security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 begin
     if value is null then
@@ -242,9 +240,7 @@ create or replace function jobmon._require_description(description text)
 returns void
 language plpgsql
 immutable
-security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 begin
     if description is null then

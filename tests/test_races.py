@@ -157,6 +157,11 @@ RACES = {
     "resume_resetting_task_then_worker_done": Race(
         ("R", "R", 1, 3), ("resume", resume_with_reset), ("worker", report("D")), "JM002 Task G->D", ("K", "G", 1)
     ),
+    # the task stays R, so the waiter's first read is the status before the kill: R -> F is invalid there,
+    # K -> F is valid once read again under the lock
+    "resume_kill_self_then_worker_fatal": Race(
+        ("R", "R", 1, 3), ("resume", report("K")), ("worker", report("F")), "applied", ("F", "F", 1)
+    ),
     # a resume sets KILL_SELF while the worker reports ERROR
     "resume_kill_self_then_worker_error": Race(
         ("R", "R", 1, 3), ("resume", report("K")), ("worker", report("E")), "untimely", ("K", "R", 1)
