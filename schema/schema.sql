@@ -1224,6 +1224,40 @@ $$;
 COMMENT ON FUNCTION jobmon._usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. The usage columns of a report as jsonb, for jobmon._transition_task_instance().';
 
 --
+-- Name: _worker_node_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._worker_node_task_instance(task_instance_id bigint) RETURNS jobmon.worker_node_task_instance_wire
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    ti_id  constant bigint := _worker_node_task_instance.task_instance_id;
+    result jobmon.worker_node_task_instance_wire;
+begin
+    select ti.id, ti.status, ti.workflow_run_id, t.id, t.name, t.command, t.workflow_id,
+           r.requested_resources ->> 'stdout', r.requested_resources ->> 'stderr'
+      into result
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+      left join jobmon.task_resources r on r.id = ti.task_resources_id
+     where ti.id = ti_id;
+    if not found then
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003',
+                  hint = 'Nothing was read.';
+    end if;
+    return result;
+end;
+$$;
+
+--
+-- Name: FUNCTION _worker_node_task_instance(task_instance_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._worker_node_task_instance(task_instance_id bigint) IS 'Internal. The worker-node wire form of a task instance (see jobmon.worker_node_task_instance()). Raises JM003 not found.';
+
+--
 -- Name: array_task_instance(bigint, integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1835,7 +1869,7 @@ begin
                                'distributor_id', distributor_id, 'report_by_date', now() + next_report_increment)
             end)).outcome;
     end if;
-    wire := jobmon.worker_node_task_instance(ti_id);
+    wire := jobmon._worker_node_task_instance(ti_id);
     return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
             wire.workflow_id, wire.stdout, wire.stderr, outcome, locked.status)::jobmon.log_running_result;
 end;
@@ -2543,28 +2577,13 @@ CREATE FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) RETURN
     SET "jobmon.route" TO 'worker_node_task_instance'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
-declare
-    ti_id  constant bigint := worker_node_task_instance.task_instance_id;
-    result jobmon.worker_node_task_instance_wire;
 begin
-    if ti_id is null then
+    if worker_node_task_instance.task_instance_id is null then
         raise exception 'task_instance_id must not be NULL'
             using errcode = '22004',
                   hint = 'Nothing was read.';
     end if;
-    select ti.id, ti.status, ti.workflow_run_id, t.id, t.name, t.command, t.workflow_id,
-           r.requested_resources ->> 'stdout', r.requested_resources ->> 'stderr'
-      into result
-      from jobmon.task_instance ti
-      join jobmon.task t on t.id = ti.task_id
-      left join jobmon.task_resources r on r.id = ti.task_resources_id
-     where ti.id = ti_id;
-    if not found then
-        raise exception 'TaskInstance id: % not found', ti_id
-            using errcode = 'JM003',
-                  hint = 'Nothing was read.';
-    end if;
-    return result;
+    return jobmon._worker_node_task_instance(worker_node_task_instance.task_instance_id);
 end;
 $$;
 
@@ -3512,6 +3531,12 @@ REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint,
 --
 
 REVOKE ALL ON FUNCTION jobmon._usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _worker_node_task_instance(task_instance_id bigint); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._worker_node_task_instance(task_instance_id bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer); Type: ACL; Schema: jobmon; Owner: -

@@ -43,6 +43,43 @@ comment on function jobmon.distributor_task_instances(bigint[]) is
     'The distributor wire form of each existing task instance of the array, in the reference model''s column order (task_instance_id, task_id, workflow_run_id, workflow_id, status, distributor_id, task_resources_id, array_id, array_batch_num, array_step_id), ascending id; unknown ids are skipped. Locks nothing. Raises 22004 for a NULL array.';
 
 -- ---------------------------------------------------------------------------
+-- jobmon._worker_node_task_instance(task_instance_id bigint)
+--   returns jobmon.worker_node_task_instance_wire
+--
+-- Internal. The read behind jobmon.worker_node_task_instance(), also called
+-- by jobmon.log_running() (which runs as the owner already, so the read
+-- runs with its caller's rights and plan settings instead of switching
+-- again). Locks nothing. Raises JM003 no task instance has this id.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._worker_node_task_instance(task_instance_id bigint)
+returns jobmon.worker_node_task_instance_wire
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    ti_id  constant bigint := _worker_node_task_instance.task_instance_id;
+    result jobmon.worker_node_task_instance_wire;
+begin
+    select ti.id, ti.status, ti.workflow_run_id, t.id, t.name, t.command, t.workflow_id,
+           r.requested_resources ->> 'stdout', r.requested_resources ->> 'stderr'
+      into result
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+      left join jobmon.task_resources r on r.id = ti.task_resources_id
+     where ti.id = ti_id;
+    if not found then
+        raise exception 'TaskInstance id: % not found', ti_id
+            using errcode = 'JM003',
+                  hint = 'Nothing was read.';
+    end if;
+    return result;
+end;
+$$;
+comment on function jobmon._worker_node_task_instance(bigint) is
+    'Internal. The worker-node wire form of a task instance (see jobmon.worker_node_task_instance()). Raises JM003 not found.';
+
+-- ---------------------------------------------------------------------------
 -- jobmon.worker_node_task_instance(task_instance_id bigint)
 --   returns jobmon.worker_node_task_instance_wire
 --
@@ -63,28 +100,13 @@ set search_path = pg_catalog, pg_temp
 set jobmon.route = 'worker_node_task_instance'
 set plan_cache_mode = force_generic_plan
 as $$
-declare
-    ti_id  constant bigint := worker_node_task_instance.task_instance_id;
-    result jobmon.worker_node_task_instance_wire;
 begin
-    if ti_id is null then
+    if worker_node_task_instance.task_instance_id is null then
         raise exception 'task_instance_id must not be NULL'
             using errcode = '22004',
                   hint = 'Nothing was read.';
     end if;
-    select ti.id, ti.status, ti.workflow_run_id, t.id, t.name, t.command, t.workflow_id,
-           r.requested_resources ->> 'stdout', r.requested_resources ->> 'stderr'
-      into result
-      from jobmon.task_instance ti
-      join jobmon.task t on t.id = ti.task_id
-      left join jobmon.task_resources r on r.id = ti.task_resources_id
-     where ti.id = ti_id;
-    if not found then
-        raise exception 'TaskInstance id: % not found', ti_id
-            using errcode = 'JM003',
-                  hint = 'Nothing was read.';
-    end if;
-    return result;
+    return jobmon._worker_node_task_instance(worker_node_task_instance.task_instance_id);
 end;
 $$;
 comment on function jobmon.worker_node_task_instance(bigint) is

@@ -305,7 +305,7 @@ begin
                                'distributor_id', distributor_id, 'report_by_date', now() + next_report_increment)
             end)).outcome;
     end if;
-    wire := jobmon.worker_node_task_instance(ti_id);
+    wire := jobmon._worker_node_task_instance(ti_id);
     return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
             wire.workflow_id, wire.stdout, wire.stderr, outcome, locked.status)::jobmon.log_running_result;
 end;
