@@ -6,6 +6,8 @@ drop function if exists jobmon._privileges();
 drop function if exists jobmon._refresh_derived_rules_trigger() cascade;
 drop function if exists jobmon._refresh_derived_rules();
 drop function if exists jobmon._task_instance_moves_from_rules();
+drop function if exists jobmon._task_instance_move_rule_body();
+drop function if exists jobmon._task_instance_move_rule(text, text, text, boolean);
 drop function if exists jobmon._status_check(regclass);
 alter type jobmon.task_instance_transition_result drop attribute stale;
 alter table jobmon.task drop column current_attempt_from;

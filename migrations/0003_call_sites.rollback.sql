@@ -2,6 +2,7 @@
 -- made (migrate applies sql/ again).
 drop function if exists jobmon.distributor_task_instances(bigint[]);
 drop function if exists jobmon.worker_node_task_instance(bigint);
+drop function if exists jobmon._worker_node_task_instance(bigint);
 drop function if exists jobmon.log_running(bigint, text, integer, interval, text);
 drop function if exists jobmon.log_heartbeat(bigint, interval);
 drop function if exists jobmon.log_done(bigint, text, text, text, text, text, text, text, text, text, text, text);
