@@ -35,8 +35,9 @@
 -- table itself); the migration derives both from the rule tables, and
 -- nothing here repeats them.
 --
--- Called by: the distributor, the worker node and the reconciler (through the
--- jobmon_db Python package or directly), one call per status report.
+-- Called by: jobmon.transition_task_instance() and the call-site functions,
+-- on behalf of the distributor, the worker node and the reconciler, one call
+-- per status report.
 --
 -- Internal: only the owner may call it. It runs with its caller's rights and
 -- plan settings: its callers are jobmon functions that already run as the
