@@ -46,3 +46,22 @@ def test_resume_section_lists_the_resume_task_transitions(conn):
     section = DOC.split("## Resume\n", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^- task ([A-Z]) to ([A-Z]):", section, flags=re.MULTILINE))
     assert listed == set(rows.fetchall())
+
+
+#: Which actor calls each call-site function (CALL_SITES.md of the reference), by its participant letter.
+CALLERS = {
+    "log_distributor_id": "D",
+    "log_no_distributor_id": "D",
+    "log_running": "W",
+    "log_heartbeat": "W",
+    "log_done": "W",
+    "log_error": "W",
+    "log_unknown_error": "R",
+}
+
+
+def test_the_life_of_a_task_instance_names_the_function_each_actor_calls():
+    diagram = _diagram("One task instance's life across the actors")
+    assert diagram.startswith("sequenceDiagram\n")
+    calls = set(re.findall(r"^\s*(\w)->>DB: (\w+)\(", diagram, flags=re.MULTILINE))
+    assert {(actor, function) for function, actor in CALLERS.items()} <= calls

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,10 +18,24 @@ from jobmon_db import (
     TaskStatus,
     TransitionResult,
     UnknownStatus,
+    log_distributor_id,
+    log_distributor_id_async,
+    log_done,
+    log_done_async,
+    log_error,
+    log_error_async,
+    log_heartbeat,
+    log_heartbeat_async,
+    log_no_distributor_id,
+    log_no_distributor_id_async,
+    log_running,
+    log_running_async,
+    log_unknown_error,
+    log_unknown_error_async,
     transition_task_instance,
     transition_task_instance_async,
 )
-from tests.factories import make_task_instance, snapshot
+from tests.factories import make_call_site_instance, make_task_instance, snapshot
 
 
 def test_result_is_typed_with_status_enums(conn):
@@ -102,3 +118,40 @@ def test_status_enums_parse_codes_and_labels_in_any_case():
     assert TaskStatus.parse("adjusting_resources") is TaskStatus.ADJUSTING_RESOURCES
     with pytest.raises(ValueError, match="choose one of"):
         TaskInstanceStatus.parse("RUN")
+
+
+#: Each call-site route: (start status, its sync wrapper, its async twin, the arguments after the id).
+CALL_SITE_TWINS = {
+    "log_running": ("O", log_running, log_running_async, ("node-7", 4242, timedelta(seconds=279))),
+    "log_heartbeat": ("R", log_heartbeat, log_heartbeat_async, (timedelta(seconds=279),)),
+    "log_done": ("R", log_done, log_done_async, ()),
+    "log_error": ("R", log_error, log_error_async, ("E", "exit 1")),
+    "log_unknown_error": ("T", log_unknown_error, log_unknown_error_async, ("no exit status",)),
+    "log_distributor_id": ("I", log_distributor_id, log_distributor_id_async, ("job-1", timedelta(seconds=279))),
+    "log_no_distributor_id": ("I", log_no_distributor_id, log_no_distributor_id_async, ("qsub failed",)),
+}
+
+
+@pytest.mark.parametrize("route", CALL_SITE_TWINS)
+def test_call_site_async_twin_makes_the_same_move_and_maps_errors(db_dsn, conn, route):
+    status, sync_call, async_call, args = CALL_SITE_TWINS[route]
+    sync_ti, _ = make_call_site_instance(conn, status)
+    async_ti, _ = make_call_site_instance(conn, status)
+
+    async def drive() -> Any:
+        async with await psycopg.AsyncConnection.connect(db_dsn, autocommit=True) as aconn:
+            result = await async_call(aconn, async_ti, *args)
+            with pytest.raises(TaskInstanceNotFound):
+                await async_call(aconn, 2**62, *args)
+            return result
+
+    by_async = asyncio.run(drive())
+    by_sync = sync_call(conn, sync_ti, *args)
+    assert type(by_async) is type(by_sync)
+    assert (by_async.outcome, by_async.previous_status, by_async.status) == (
+        by_sync.outcome,
+        by_sync.previous_status,
+        by_sync.status,
+    )
+    assert by_async.outcome == "applied"
+    assert snapshot(conn, async_ti)[0] == snapshot(conn, sync_ti)[0]
