@@ -89,9 +89,11 @@ def _jobmon_errors(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any])
         raise mapped from error
 
 
-def _checked(result: TransitionResult | None, requested: str) -> TransitionResult:
-    if result is None:  # the function always returns one row
+def _checked(row: tuple[Any, ...] | None, requested: str) -> TransitionResult:
+    """The function's row as a TransitionResult (by position: cheaper than a row factory on this hot path)."""
+    if row is None:  # the function always returns one row
         raise RuntimeError("jobmon.transition_task_instance() returned no row")
+    result = TransitionResult(*row)
     if result.untimely:
         logger.warning(
             "untimely transition of TaskInstance id: %s from %s to %s ignored"
@@ -116,9 +118,8 @@ def transition_task_instance(
     """
     task_instance_id, code = _arguments(task_instance_id, new_status)
     with _jobmon_errors(conn):
-        # Plain tuples into the dataclass: cheaper than a row factory on this hot path.
         row = conn.execute(TRANSITION_SQL, (task_instance_id, code)).fetchone()
-    return _checked(None if row is None else TransitionResult(*row), code)
+    return _checked(row, code)
 
 
 async def transition_task_instance_async(
@@ -128,4 +129,4 @@ async def transition_task_instance_async(
     task_instance_id, code = _arguments(task_instance_id, new_status)
     with _jobmon_errors(conn):
         row = await (await conn.execute(TRANSITION_SQL, (task_instance_id, code))).fetchone()
-    return _checked(None if row is None else TransitionResult(*row), code)
+    return _checked(row, code)
