@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,15 @@ from jobmon_db import (
     transition_task_instance_async,
 )
 from tests.factories import make_call_site_instance, make_task_instance, snapshot
+
+
+def test_result_fields_are_the_sql_result_type_in_order(conn):
+    # The wrapper fills TransitionResult by position, so its fields must be the type's attributes, in order.
+    attributes = conn.execute(
+        "select array_agg(a.attname::text order by a.attnum) from pg_attribute a"
+        " where a.attrelid = 'jobmon.task_instance_transition_result'::regclass and a.attnum > 0 and not a.attisdropped"
+    ).fetchone()[0]
+    assert [f.name for f in dataclasses.fields(TransitionResult)] == attributes
 
 
 def test_result_is_typed_with_status_enums(conn):
