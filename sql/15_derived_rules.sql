@@ -63,7 +63,7 @@ comment on function jobmon._task_instance_moves_from_rules() is
     'Internal. The rows jobmon.task_instance_move must hold, derived from the rule tables and the cascade.';
 
 -- ---------------------------------------------------------------------------
--- jobmon._status_check(tab regclass, lookup regclass) returns text
+-- jobmon._status_check(lookup regclass) returns text
 --
 -- The CHECK expression a status column must have: the codes of its lookup
 -- table. Reads the lookup table; locks nothing.
