@@ -932,9 +932,8 @@ COMMENT ON FUNCTION jobmon._status_check(lookup regclass) IS 'Internal. The CHEC
 
 CREATE FUNCTION jobmon._task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ select ('{"D>U:A:f": "untimely", "D>U:A:t": "untimely", "D>U:D:f": "untimely", "D>U:D:t": "untimely", "D>U:E:f": "untimely", "D>U:E:t": "untimely", "D>U:F:f": "untimely", "D>U:F:t": "untimely", "D>U:G:f": "untimely", "D>U:G:t": "untimely", "D>U:I:f": "untimely", "D>U:I:t": "untimely", "D>U:O:f": "untimely", "D>U:O:t": "untimely", "D>U:Q:f": "untimely", "D>U:Q:t": "untimely", "D>U:R:f": "untimely", "D>U:R:t": "untimely", "E>E:A:f": "untimely", "E>E:A:t": "untimely", "E>E:D:f": "untimely", "E>E:D:t": "untimely", "E>E:E:f": "untimely", "E>E:E:t": "untimely", "E>E:F:f": "untimely", "E>E:F:t": "untimely", "E>E:G:f": "untimely", "E>E:G:t": "untimely", "E>E:I:f": "untimely", "E>E:I:t": "untimely", "E>E:O:f": "untimely", "E>E:O:t": "untimely", "E>E:Q:f": "untimely", "E>E:Q:t": "untimely", "E>E:R:f": "untimely", "E>E:R:t": "untimely", "E>O:A:f": "untimely", "E>O:A:t": "untimely", "E>O:D:f": "untimely", "E>O:D:t": "untimely", "E>O:E:f": "untimely", "E>O:E:t": "untimely", "E>O:F:f": "untimely", "E>O:F:t": "untimely", "E>O:G:f": "untimely", "E>O:G:t": "untimely", "E>O:I:f": "untimely", "E>O:I:t": "untimely", "E>O:O:f": "untimely", "E>O:O:t": "untimely", "E>O:Q:f": "untimely", "E>O:Q:t": "untimely", "E>O:R:f": "untimely", "E>O:R:t": "untimely", "E>U:A:f": "untimely", "E>U:A:t": "untimely", "E>U:D:f": "untimely", "E>U:D:t": "untimely", "E>U:E:f": "untimely", "E>U:E:t": "untimely", "E>U:F:f": "untimely", "E>U:F:t": "untimely", "E>U:G:f": "untimely", "E>U:G:t": "untimely", "E>U:I:f": "untimely", "E>U:I:t": "untimely", "E>U:O:f": "untimely", "E>U:O:t": "untimely", "E>U:Q:f": "untimely", "E>U:Q:t": "untimely", "E>U:R:f": "untimely", "E>U:R:t": "untimely", "I>K:A:f": "A", "I>K:A:t": "A", "I>K:D:f": "D", "I>K:D:t": "D", "I>K:E:f": "E", "I>K:E:t": "E", "I>K:F:f": "F", "I>K:F:t": "F", "I>K:G:f": "G", "I>K:G:t": "G", "I>K:I:f": "I", "I>K:I:t": "I", "I>K:O:f": "O", "I>K:O:t": "O", "I>K:Q:f": "Q", "I>K:Q:t": "Q", "I>K:R:f": "R", "I>K:R:t": "R", "I>O:A:f": "refused", "I>O:A:t": "refused", "I>O:D:f": "refused", "I>O:D:t": "refused", "I>O:E:f": "refused", "I>O:E:t": "refused", "I>O:F:f": "refused", "I>O:F:t": "refused", "I>O:G:f": "refused", "I>O:G:t": "refused", "I>O:I:f": "O", "I>O:I:t": "O", "I>O:O:f": "O", "I>O:O:t": "O", "I>O:Q:f": "refused", "I>O:Q:t": "refused", "I>O:R:f": "refused", "I>O:R:t": "refused", "I>R:A:f": "refused", "I>R:A:t": "refused", "I>R:D:f": "refused", "I>R:D:t": "refused", "I>R:E:f": "refused", "I>R:E:t": "refused", "I>R:F:f": "refused", "I>R:F:t": "refused", "I>R:G:f": "refused", "I>R:G:t": "refused", "I>R:I:f": "R", "I>R:I:t": "R", "I>R:O:f": "R", "I>R:O:t": "R", "I>R:Q:f": "refused", "I>R:Q:t": "refused", "I>R:R:f": "R", "I>R:R:t": "R", "I>W:A:f": "refused", "I>W:A:t": "refused", "I>W:D:f": "refused", "I>W:D:t": "refused", "I>W:E:f": "F", "I>W:E:t": "G", "I>W:F:f": "refused", "I>W:F:t": "refused", "I>W:G:f": "refused", "I>W:G:t": "refused", "I>W:I:f": "F", "I>W:I:t": "G", "I>W:O:f": "F", "I>W:O:t": "G", "I>W:Q:f": "refused", "I>W:Q:t": "refused", "I>W:R:f": "F", "I>W:R:t": "G", "K>D:A:f": "refused", "K>D:A:t": "refused", "K>D:D:f": "D", "K>D:D:t": "D", "K>D:E:f": "refused", "K>D:E:t": "refused", "K>D:F:f": "refused", "K>D:F:t": "refused", "K>D:G:f": "refused", "K>D:G:t": "refused", "K>D:I:f": "refused", "K>D:I:t": "refused", "K>D:O:f": "refused", "K>D:O:t": "refused", "K>D:Q:f": "refused", "K>D:Q:t": "refused", "K>D:R:f": "D", "K>D:R:t": "D", "K>E:A:f": "untimely", "K>E:A:t": "untimely", "K>E:D:f": "untimely", "K>E:D:t": "untimely", "K>E:E:f": "untimely", "K>E:E:t": "untimely", "K>E:F:f": "untimely", "K>E:F:t": "untimely", "K>E:G:f": "untimely", "K>E:G:t": "untimely", "K>E:I:f": "untimely", "K>E:I:t": "untimely", "K>E:O:f": "untimely", "K>E:O:t": "untimely", "K>E:Q:f": "untimely", "K>E:Q:t": "untimely", "K>E:R:f": "untimely", "K>E:R:t": "untimely", "K>F:A:f": "refused", "K>F:A:t": "refused", "K>F:D:f": "refused", "K>F:D:t": "refused", "K>F:E:f": "F", "K>F:E:t": "F", "K>F:F:f": "refused", "K>F:F:t": "refused", "K>F:G:f": "refused", "K>F:G:t": "refused", "K>F:I:f": "F", "K>F:I:t": "F", "K>F:O:f": "F", "K>F:O:t": "F", "K>F:Q:f": "refused", "K>F:Q:t": "refused", "K>F:R:f": "F", "K>F:R:t": "F", "K>U:A:f": "untimely", "K>U:A:t": "untimely", "K>U:D:f": "untimely", "K>U:D:t": "untimely", "K>U:E:f": "untimely", "K>U:E:t": "untimely", "K>U:F:f": "untimely", "K>U:F:t": "untimely", "K>U:G:f": "untimely", "K>U:G:t": "untimely", "K>U:I:f": "untimely", "K>U:I:t": "untimely", "K>U:O:f": "untimely", "K>U:O:t": "untimely", "K>U:Q:f": "untimely", "K>U:Q:t": "untimely", "K>U:R:f": "untimely", "K>U:R:t": "untimely", "K>Z:A:f": "untimely", "K>Z:A:t": "untimely", "K>Z:D:f": "untimely", "K>Z:D:t": "untimely", "K>Z:E:f": "untimely", "K>Z:E:t": "untimely", "K>Z:F:f": "untimely", "K>Z:F:t": "untimely", "K>Z:G:f": "untimely", "K>Z:G:t": "untimely", "K>Z:I:f": "untimely", "K>Z:I:t": "untimely", "K>Z:O:f": "untimely", "K>Z:O:t": "untimely", "K>Z:Q:f": "untimely", "K>Z:Q:t": "untimely", "K>Z:R:f": "untimely", "K>Z:R:t": "untimely", "O>F:A:f": "refused", "O>F:A:t": "refused", "O>F:D:f": "refused", "O>F:D:t": "refused", "O>F:E:f": "F", "O>F:E:t": "F", "O>F:F:f": "refused", "O>F:F:t": "refused", "O>F:G:f": "refused", "O>F:G:t": "refused", "O>F:I:f": "F", "O>F:I:t": "F", "O>F:O:f": "F", "O>F:O:t": "F", "O>F:Q:f": "refused", "O>F:Q:t": "refused", "O>F:R:f": "F", "O>F:R:t": "F", "O>K:A:f": "A", "O>K:A:t": "A", "O>K:D:f": "D", "O>K:D:t": "D", "O>K:E:f": "E", "O>K:E:t": "E", "O>K:F:f": "F", "O>K:F:t": "F", "O>K:G:f": "G", "O>K:G:t": "G", "O>K:I:f": "I", "O>K:I:t": "I", "O>K:O:f": "O", "O>K:O:t": "O", "O>K:Q:f": "Q", "O>K:Q:t": "Q", "O>K:R:f": "R", "O>K:R:t": "R", "O>R:A:f": "refused", "O>R:A:t": "refused", "O>R:D:f": "refused", "O>R:D:t": "refused", "O>R:E:f": "refused", "O>R:E:t": "refused", "O>R:F:f": "refused", "O>R:F:t": "refused", "O>R:G:f": "refused", "O>R:G:t": "refused", "O>R:I:f": "R", "O>R:I:t": "R", "O>R:O:f": "R", "O>R:O:t": "R", "O>R:Q:f": "refused", "O>R:Q:t": "refused", "O>R:R:f": "R", "O>R:R:t": "R", "O>U:A:f": "refused", "O>U:A:t": "refused", "O>U:D:f": "refused", "O>U:D:t": "refused", "O>U:E:f": "F", "O>U:E:t": "G", "O>U:F:f": "refused", "O>U:F:t": "refused", "O>U:G:f": "refused", "O>U:G:t": "refused", "O>U:I:f": "F", "O>U:I:t": "G", "O>U:O:f": "F", "O>U:O:t": "G", "O>U:Q:f": "refused", "O>U:Q:t": "refused", "O>U:R:f": "F", "O>U:R:t": "G", "O>X:A:f": "A", "O>X:A:t": "A", "O>X:D:f": "D", "O>X:D:t": "D", "O>X:E:f": "E", "O>X:E:t": "E", "O>X:F:f": "F", "O>X:F:t": "F", "O>X:G:f": "G", "O>X:G:t": "G", "O>X:I:f": "I", "O>X:I:t": "I", "O>X:O:f": "O", "O>X:O:t": "O", "O>X:Q:f": "Q", "O>X:Q:t": "Q", "O>X:R:f": "R", "O>X:R:t": "R", "O>Z:A:f": "refused", "O>Z:A:t": "refused", "O>Z:D:f": "refused", "O>Z:D:t": "refused", "O>Z:E:f": "F", "O>Z:E:t": "A", "O>Z:F:f": "refused", "O>Z:F:t": "refused", "O>Z:G:f": "refused", "O>Z:G:t": "refused", "O>Z:I:f": "F", "O>Z:I:t": "A", "O>Z:O:f": "F", "O>Z:O:t": "A", "O>Z:Q:f": "refused", "O>Z:Q:t": "refused", "O>Z:R:f": "F", "O>Z:R:t": "A", "Q>I:A:f": "refused", "Q>I:A:t": "refused", "Q>I:D:f": "refused", "Q>I:D:t": "refused", "Q>I:E:f": "refused", "Q>I:E:t": "refused", "Q>I:F:f": "refused", "Q>I:F:t": "refused", "Q>I:G:f": "refused", "Q>I:G:t": "refused", "Q>I:I:f": "I", "Q>I:I:t": "I", "Q>I:O:f": "refused", "Q>I:O:t": "refused", "Q>I:Q:f": "I", "Q>I:Q:t": "I", "Q>I:R:f": "refused", "Q>I:R:t": "refused", "Q>K:A:f": "A", "Q>K:A:t": "A", "Q>K:D:f": "D", "Q>K:D:t": "D", "Q>K:E:f": "E", "Q>K:E:t": "E", "Q>K:F:f": "F", "Q>K:F:t": "F", "Q>K:G:f": "G", "Q>K:G:t": "G", "Q>K:I:f": "I", "Q>K:I:t": "I", "Q>K:O:f": "O", "Q>K:O:t": "O", "Q>K:Q:f": "Q", "Q>K:Q:t": "Q", "Q>K:R:f": "R", "Q>K:R:t": "R", "R>D:A:f": "refused", "R>D:A:t": "refused", "R>D:D:f": "D", "R>D:D:t": "D", "R>D:E:f": "refused", "R>D:E:t": "refused", "R>D:F:f": "refused", "R>D:F:t": "refused", "R>D:G:f": "refused", "R>D:G:t": "refused", "R>D:I:f": "refused", "R>D:I:t": "refused", "R>D:O:f": "refused", "R>D:O:t": "refused", "R>D:Q:f": "refused", "R>D:Q:t": "refused", "R>D:R:f": "D", "R>D:R:t": "D", "R>E:A:f": "refused", "R>E:A:t": "refused", "R>E:D:f": "refused", "R>E:D:t": "refused", "R>E:E:f": "F", "R>E:E:t": "G", "R>E:F:f": "refused", "R>E:F:t": "refused", "R>E:G:f": "refused", "R>E:G:t": "refused", "R>E:I:f": "F", "R>E:I:t": "G", "R>E:O:f": "F", "R>E:O:t": "G", "R>E:Q:f": "refused", "R>E:Q:t": "refused", "R>E:R:f": "F", "R>E:R:t": "G", "R>K:A:f": "A", "R>K:A:t": "A", "R>K:D:f": "D", "R>K:D:t": "D", "R>K:E:f": "E", "R>K:E:t": "E", "R>K:F:f": "F", "R>K:F:t": "F", "R>K:G:f": "G", "R>K:G:t": "G", "R>K:I:f": "I", "R>K:I:t": "I", "R>K:O:f": "O", "R>K:O:t": "O", "R>K:Q:f": "Q", "R>K:Q:t": "Q", "R>K:R:f": "R", "R>K:R:t": "R", "R>O:A:f": "untimely", "R>O:A:t": "untimely", "R>O:D:f": "untimely", "R>O:D:t": "untimely", "R>O:E:f": "untimely", "R>O:E:t": "untimely", "R>O:F:f": "untimely", "R>O:F:t": "untimely", "R>O:G:f": "untimely", "R>O:G:t": "untimely", "R>O:I:f": "untimely", "R>O:I:t": "untimely", "R>O:O:f": "untimely", "R>O:O:t": "untimely", "R>O:Q:f": "untimely", "R>O:Q:t": "untimely", "R>O:R:f": "untimely", "R>O:R:t": "untimely", "R>T:A:f": "A", "R>T:A:t": "A", "R>T:D:f": "D", "R>T:D:t": "D", "R>T:E:f": "E", "R>T:E:t": "E", "R>T:F:f": "F", "R>T:F:t": "F", "R>T:G:f": "G", "R>T:G:t": "G", "R>T:I:f": "I", "R>T:I:t": "I", "R>T:O:f": "O", "R>T:O:t": "O", "R>T:Q:f": "Q", "R>T:Q:t": "Q", "R>T:R:f": "R", "R>T:R:t": "R", "R>U:A:f": "refused", "R>U:A:t": "refused", "R>U:D:f": "refused", "R>U:D:t": "refused", "R>U:E:f": "F", "R>U:E:t": "G", "R>U:F:f": "refused", "R>U:F:t": "refused", "R>U:G:f": "refused", "R>U:G:t": "refused", "R>U:I:f": "F", "R>U:I:t": "G", "R>U:O:f": "F", "R>U:O:t": "G", "R>U:Q:f": "refused", "R>U:Q:t": "refused", "R>U:R:f": "F", "R>U:R:t": "G", "R>Z:A:f": "refused", "R>Z:A:t": "refused", "R>Z:D:f": "refused", "R>Z:D:t": "refused", "R>Z:E:f": "F", "R>Z:E:t": "A", "R>Z:F:f": "refused", "R>Z:F:t": "refused", "R>Z:G:f": "refused", "R>Z:G:t": "refused", "R>Z:I:f": "F", "R>Z:I:t": "A", "R>Z:O:f": "F", "R>Z:O:t": "A", "R>Z:Q:f": "refused", "R>Z:Q:t": "refused", "R>Z:R:f": "F", "R>Z:R:t": "A", "T>F:A:f": "refused", "T>F:A:t": "refused", "T>F:D:f": "refused", "T>F:D:t": "refused", "T>F:E:f": "F", "T>F:E:t": "F", "T>F:F:f": "refused", "T>F:F:t": "refused", "T>F:G:f": "refused", "T>F:G:t": "refused", "T>F:I:f": "F", "T>F:I:t": "F", "T>F:O:f": "F", "T>F:O:t": "F", "T>F:Q:f": "refused", "T>F:Q:t": "refused", "T>F:R:f": "F", "T>F:R:t": "F", "T>R:A:f": "refused", "T>R:A:t": "refused", "T>R:D:f": "refused", "T>R:D:t": "refused", "T>R:E:f": "refused", "T>R:E:t": "refused", "T>R:F:f": "refused", "T>R:F:t": "refused", "T>R:G:f": "refused", "T>R:G:t": "refused", "T>R:I:f": "R", "T>R:I:t": "R", "T>R:O:f": "R", "T>R:O:t": "R", "T>R:Q:f": "refused", "T>R:Q:t": "refused", "T>R:R:f": "R", "T>R:R:t": "R", "T>U:A:f": "refused", "T>U:A:t": "refused", "T>U:D:f": "refused", "T>U:D:t": "refused", "T>U:E:f": "F", "T>U:E:t": "G", "T>U:F:f": "refused", "T>U:F:t": "refused", "T>U:G:f": "refused", "T>U:G:t": "refused", "T>U:I:f": "F", "T>U:I:t": "G", "T>U:O:f": "F", "T>U:O:t": "G", "T>U:Q:f": "refused", "T>U:Q:t": "refused", "T>U:R:f": "F", "T>U:R:t": "G", "T>Z:A:f": "refused", "T>Z:A:t": "refused", "T>Z:D:f": "refused", "T>Z:D:t": "refused", "T>Z:E:f": "F", "T>Z:E:t": "A", "T>Z:F:f": "refused", "T>Z:F:t": "refused", "T>Z:G:f": "refused", "T>Z:G:t": "refused", "T>Z:I:f": "F", "T>Z:I:t": "A", "T>Z:O:f": "F", "T>Z:O:t": "A", "T>Z:Q:f": "refused", "T>Z:Q:t": "refused", "T>Z:R:f": "F", "T>Z:R:t": "A", "U>D:A:f": "untimely", "U>D:A:t": "untimely", "U>D:D:f": "untimely", "U>D:D:t": "untimely", "U>D:E:f": "untimely", "U>D:E:t": "untimely", "U>D:F:f": "untimely", "U>D:F:t": "untimely", "U>D:G:f": "untimely", "U>D:G:t": "untimely", "U>D:I:f": "untimely", "U>D:I:t": "untimely", "U>D:O:f": "untimely", "U>D:O:t": "untimely", "U>D:Q:f": "untimely", "U>D:Q:t": "untimely", "U>D:R:f": "untimely", "U>D:R:t": "untimely", "U>E:A:f": "untimely", "U>E:A:t": "untimely", "U>E:D:f": "untimely", "U>E:D:t": "untimely", "U>E:E:f": "untimely", "U>E:E:t": "untimely", "U>E:F:f": "untimely", "U>E:F:t": "untimely", "U>E:G:f": "untimely", "U>E:G:t": "untimely", "U>E:I:f": "untimely", "U>E:I:t": "untimely", "U>E:O:f": "untimely", "U>E:O:t": "untimely", "U>E:Q:f": "untimely", "U>E:Q:t": "untimely", "U>E:R:f": "untimely", "U>E:R:t": "untimely", "U>Z:A:f": "untimely", "U>Z:A:t": "untimely", "U>Z:D:f": "untimely", "U>Z:D:t": "untimely", "U>Z:E:f": "untimely", "U>Z:E:t": "untimely", "U>Z:F:f": "untimely", "U>Z:F:t": "untimely", "U>Z:G:f": "untimely", "U>Z:G:t": "untimely", "U>Z:I:f": "untimely", "U>Z:I:t": "untimely", "U>Z:O:f": "untimely", "U>Z:O:t": "untimely", "U>Z:Q:f": "untimely", "U>Z:Q:t": "untimely", "U>Z:R:f": "untimely", "U>Z:R:t": "untimely", "X>E:A:f": "refused", "X>E:A:t": "refused", "X>E:D:f": "refused", "X>E:D:t": "refused", "X>E:E:f": "F", "X>E:E:t": "G", "X>E:F:f": "refused", "X>E:F:t": "refused", "X>E:G:f": "refused", "X>E:G:t": "refused", "X>E:I:f": "F", "X>E:I:t": "G", "X>E:O:f": "F", "X>E:O:t": "G", "X>E:Q:f": "refused", "X>E:Q:t": "refused", "X>E:R:f": "F", "X>E:R:t": "G", "Z>U:A:f": "untimely", "Z>U:A:t": "untimely", "Z>U:D:f": "untimely", "Z>U:D:t": "untimely", "Z>U:E:f": "untimely", "Z>U:E:t": "untimely", "Z>U:F:f": "untimely", "Z>U:F:t": "untimely", "Z>U:G:f": "untimely", "Z>U:G:t": "untimely", "Z>U:I:f": "untimely", "Z>U:I:t": "untimely", "Z>U:O:f": "untimely", "Z>U:O:t": "untimely", "Z>U:Q:f": "untimely", "Z>U:Q:t": "untimely", "Z>U:R:f": "untimely", "Z>U:R:t": "untimely"}'::pg_catalog.jsonb) operator(pg_catalog.->>) (from_status operator(pg_catalog.||) '>'
-   operator(pg_catalog.||) to_status operator(pg_catalog.||) ':' operator(pg_catalog.||) task_status
-   operator(pg_catalog.||) case when attempts_left then ':t' else ':f' end) $$;
+    AS $$ select ('{"D": {"U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "E": {"E": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "O": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "I": {"K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "O": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "O", "t": "O"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "refused", "t": "refused"}}, "R": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "R", "t": "R"}, "O": {"f": "R", "t": "R"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "R", "t": "R"}}, "W": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}}, "K": {"D": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "D", "t": "D"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "refused", "t": "refused"}, "O": {"f": "refused", "t": "refused"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "D", "t": "D"}}, "E": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "F": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "F"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "F"}, "O": {"f": "F", "t": "F"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "F"}}, "U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "Z": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "O": {"F": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "F"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "F"}, "O": {"f": "F", "t": "F"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "F"}}, "K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "R": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "R", "t": "R"}, "O": {"f": "R", "t": "R"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "R", "t": "R"}}, "U": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "X": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "Z": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "A"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "A"}, "O": {"f": "F", "t": "A"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "A"}}}, "Q": {"I": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "I", "t": "I"}, "O": {"f": "refused", "t": "refused"}, "Q": {"f": "I", "t": "I"}, "R": {"f": "refused", "t": "refused"}}, "K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}}, "R": {"D": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "D", "t": "D"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "refused", "t": "refused"}, "O": {"f": "refused", "t": "refused"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "D", "t": "D"}}, "E": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "O": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "T": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "U": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "Z": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "A"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "A"}, "O": {"f": "F", "t": "A"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "A"}}}, "T": {"F": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "F"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "F"}, "O": {"f": "F", "t": "F"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "F"}}, "R": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "R", "t": "R"}, "O": {"f": "R", "t": "R"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "R", "t": "R"}}, "U": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "Z": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "A"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "A"}, "O": {"f": "F", "t": "A"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "A"}}}, "U": {"D": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "E": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "Z": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "X": {"E": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}}, "Z": {"U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}}'::pg_catalog.jsonb) operator(pg_catalog.#>>)
+   array[from_status, to_status, task_status, case when attempts_left then 't' else 'f' end] $$;
 
 --
 -- Name: FUNCTION _task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean); Type: COMMENT; Schema: jobmon; Owner: -
@@ -953,17 +952,22 @@ CREATE FUNCTION jobmon._task_instance_move_rule_body() RETURNS text
 declare
     rules text;
 begin
-    select coalesce(jsonb_object_agg(
-               m.from_status || '>' || m.to_status || ':' || m.task_status || ':'
-                   || case when m.attempts_left then 't' else 'f' end,
-               case when m.kind = 'untimely' then 'untimely'
-                    when m.task_to_status is null then 'refused'
-                    else m.task_to_status || case when m.adds_attempt then '+' else '' end end), '{}')::text
+    select coalesce(jsonb_object_agg(by_from.from_status, by_from.moves), '{}')::text
       into rules
-      from jobmon.task_instance_move m;
-    return format($body$ select (%L::pg_catalog.jsonb) operator(pg_catalog.->>) (from_status operator(pg_catalog.||) '>'
-   operator(pg_catalog.||) to_status operator(pg_catalog.||) ':' operator(pg_catalog.||) task_status
-   operator(pg_catalog.||) case when attempts_left then ':t' else ':f' end) $body$, rules);
+      from (select by_to.from_status, jsonb_object_agg(by_to.to_status, by_to.moves) as moves
+              from (select by_task.from_status, by_task.to_status, jsonb_object_agg(by_task.task_status, by_task.moves) as moves
+                      from (select m.from_status, m.to_status, m.task_status,
+                                   jsonb_object_agg(case when m.attempts_left then 't' else 'f' end,
+                                                    case when m.kind = 'untimely' then 'untimely'
+                                                         when m.task_to_status is null then 'refused'
+                                                         else m.task_to_status || case when m.adds_attempt then '+' else '' end
+                                                    end) as moves
+                              from jobmon.task_instance_move m
+                             group by m.from_status, m.to_status, m.task_status) by_task
+                     group by by_task.from_status, by_task.to_status) by_to
+             group by by_to.from_status) by_from;
+    return format($body$ select (%L::pg_catalog.jsonb) operator(pg_catalog.#>>)
+   array[from_status, to_status, task_status, case when attempts_left then 't' else 'f' end] $body$, rules);
 end;
 $_$;
 
@@ -1091,32 +1095,36 @@ CREATE FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_st
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-    ti_id        constant bigint := _transition_task_instance.task_instance_id;
-    locked       record;  -- the task as locked, its task instance as read, the rule for the move
+    ti_id        constant bigint := task_instance_id;  -- unqualified: the body is also transition_task_instance's
+    ti_task_id   bigint;   -- the task instance as read: its task, status and row version (variables,
+    ti_status    text;     -- not a record: a record's fields cost more as parameters of a statement)
+    ti_ctid      tid;
+    locked       record;  -- its task as locked, and the rule for the move
     refused      record;  -- the task move a refused cascade asks for
     moved_at     timestamptz;
     task_now     text;     -- the task's status and attempts after the move
     attempts_now integer;
 begin
-    if ti_id is null then
-        raise exception 'task_instance_id must not be NULL'
-            using errcode = '22004';
-    end if;
-
     for pass in 1..2 loop
-        select t.id as task_id, t.status as task_status, t.num_attempts, ti_id < t.current_attempt_from as stale,
-               t.num_attempts < t.max_attempts as attempts_left, ti.status as from_status, ti.status_date,
-               jobmon._task_instance_move_rule(ti.status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
-          into locked
+        select ti.task_id, ti.status, ti.ctid
+          into ti_task_id, ti_status, ti_ctid
           from jobmon.task_instance ti
-          join jobmon.task t on t.id = ti.task_id
-         where ti.id = ti_id
-           for no key update of t;
+         where ti.id = ti_id;
         if not found then
+            if ti_id is null then
+                raise exception 'task_instance_id must not be NULL'
+                    using errcode = '22004';
+            end if;
             perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
             raise exception 'TaskInstance id: % not found', ti_id
                 using errcode = 'JM003';
         end if;
+        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid,
+               jobmon._task_instance_move_rule(ti_status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
+          into locked
+          from jobmon.task t
+         where t.id = ti_task_id
+           for no key update;
 
         -- Applicable: a valid pair whose cascade the task accepts (a stale
         -- attempt moves alone, so its cascade does not matter).
@@ -1124,7 +1132,7 @@ begin
             if columns is null then
                 update jobmon.task_instance ti
                    set status = new_status, status_date = now()
-                 where ti.id = ti_id and ti.status = locked.from_status
+                 where ti.ctid = ti_ctid and ti.status = ti_status
                 returning ti.status_date into moved_at;
             else
                 update jobmon.task_instance ti
@@ -1141,21 +1149,22 @@ begin
                        stdout_log = coalesce(c.stdout_log, ti.stdout_log),
                        stderr_log = coalesce(c.stderr_log, ti.stderr_log)
                   from jsonb_populate_record(null::jobmon.task_instance, columns) c
-                 where ti.id = ti_id and ti.status = locked.from_status
+                 where ti.ctid = ti_ctid and ti.status = ti_status
                 returning ti.status_date into moved_at;
             end if;
             if found then
-                task_now := locked.task_status;
+                task_now := locked.status;
                 attempts_now := locked.num_attempts;
-                if not locked.stale and (rtrim(locked.rule, '+') <> locked.task_status or locked.rule like '%+') then
+                -- The task is written when it changes or counts an attempt ('Q+' from Q).
+                if not locked.stale and locked.rule <> locked.status then
                     update jobmon.task t
                        set status = rtrim(locked.rule, '+'),
                            num_attempts = t.num_attempts + (locked.rule like '%+')::integer,
                            status_date = now()
-                     where t.id = locked.task_id
+                     where t.ctid = locked.ctid
                     returning t.status, t.num_attempts into task_now, attempts_now;
                 end if;
-                return (ti_id, locked.task_id, 'applied', locked.from_status, new_status, locked.task_status,
+                return (ti_id, ti_task_id, 'applied', ti_status, new_status, locked.status,
                         task_now, attempts_now, moved_at, locked.stale)::jobmon.task_instance_transition_result;
             end if;
         end if;
@@ -1163,26 +1172,29 @@ begin
     end loop;
 
     if locked.rule = 'untimely' then
-        return (ti_id, locked.task_id, 'untimely', locked.from_status, locked.from_status, locked.task_status,
-                locked.task_status, locked.num_attempts, locked.status_date, locked.stale)::jobmon.task_instance_transition_result;
+        return (ti_id, ti_task_id, 'untimely', ti_status, ti_status, locked.status,
+                locked.status, locked.num_attempts,
+                (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
+                locked.stale)::jobmon.task_instance_transition_result;
     end if;
     if locked.rule is null then
         perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, locked.from_status, new_status
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, ti_status, new_status
             using errcode = 'JM001',
-                  detail = jobmon.describe_task_instance_transitions_from(locked.from_status),
+                  detail = jobmon.describe_task_instance_transitions_from(ti_status),
                   hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
     if locked.rule = 'refused' then  -- a valid pair whose cascade the task refuses
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
-         where m.from_status = locked.from_status and m.to_status = new_status
-           and m.task_status = locked.task_status and m.attempts_left = locked.attempts_left;
-        raise exception 'Cannot transition Task id: % from % to %', locked.task_id, refused.refused_task_from, refused.refused_task_to
+          join jobmon.task t on t.id = ti_task_id
+         where m.from_status = ti_status and m.to_status = new_status
+           and m.task_status = locked.status and m.attempts_left = (t.num_attempts < t.max_attempts);
+        raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  ti_id, locked.from_status, new_status, refused.refused_task_from,
+                                  ti_id, ti_status, new_status, refused.refused_task_from,
                                   coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
                                               from jobmon.task_transition r
                                              where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
@@ -2482,8 +2494,121 @@ CREATE FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_sta
     SET "jobmon.function" TO 'transition_task_instance'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+declare
+    columns constant jsonb := null;  -- the public move writes no route column
 begin
-    return jobmon._transition_task_instance(task_instance_id, new_status, null);
+declare
+    ti_id        constant bigint := task_instance_id;  -- unqualified: the body is also transition_task_instance's
+    ti_task_id   bigint;   -- the task instance as read: its task, status and row version (variables,
+    ti_status    text;     -- not a record: a record's fields cost more as parameters of a statement)
+    ti_ctid      tid;
+    locked       record;  -- its task as locked, and the rule for the move
+    refused      record;  -- the task move a refused cascade asks for
+    moved_at     timestamptz;
+    task_now     text;     -- the task's status and attempts after the move
+    attempts_now integer;
+begin
+    for pass in 1..2 loop
+        select ti.task_id, ti.status, ti.ctid
+          into ti_task_id, ti_status, ti_ctid
+          from jobmon.task_instance ti
+         where ti.id = ti_id;
+        if not found then
+            if ti_id is null then
+                raise exception 'task_instance_id must not be NULL'
+                    using errcode = '22004';
+            end if;
+            perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
+            raise exception 'TaskInstance id: % not found', ti_id
+                using errcode = 'JM003';
+        end if;
+        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid,
+               jobmon._task_instance_move_rule(ti_status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
+          into locked
+          from jobmon.task t
+         where t.id = ti_task_id
+           for no key update;
+
+        -- Applicable: a valid pair whose cascade the task accepts (a stale
+        -- attempt moves alone, so its cascade does not matter).
+        if locked.rule <> 'untimely' and (locked.rule <> 'refused' or locked.stale) then
+            if columns is null then
+                update jobmon.task_instance ti
+                   set status = new_status, status_date = now()
+                 where ti.ctid = ti_ctid and ti.status = ti_status
+                returning ti.status_date into moved_at;
+            else
+                update jobmon.task_instance ti
+                   set status = new_status, status_date = now(),
+                       nodename = coalesce(c.nodename, ti.nodename),
+                       process_group_id = coalesce(c.process_group_id, ti.process_group_id),
+                       distributor_id = coalesce(c.distributor_id, ti.distributor_id),
+                       submitted_date = coalesce(c.submitted_date, ti.submitted_date),
+                       report_by_date = coalesce(c.report_by_date, ti.report_by_date),
+                       usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
+                       maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
+                       cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
+                       stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
+                       stdout_log = coalesce(c.stdout_log, ti.stdout_log),
+                       stderr_log = coalesce(c.stderr_log, ti.stderr_log)
+                  from jsonb_populate_record(null::jobmon.task_instance, columns) c
+                 where ti.ctid = ti_ctid and ti.status = ti_status
+                returning ti.status_date into moved_at;
+            end if;
+            if found then
+                task_now := locked.status;
+                attempts_now := locked.num_attempts;
+                -- The task is written when it changes or counts an attempt ('Q+' from Q).
+                if not locked.stale and locked.rule <> locked.status then
+                    update jobmon.task t
+                       set status = rtrim(locked.rule, '+'),
+                           num_attempts = t.num_attempts + (locked.rule like '%+')::integer,
+                           status_date = now()
+                     where t.ctid = locked.ctid
+                    returning t.status, t.num_attempts into task_now, attempts_now;
+                end if;
+                return (ti_id, ti_task_id, 'applied', ti_status, new_status, locked.status,
+                        task_now, attempts_now, moved_at, locked.stale)::jobmon.task_instance_transition_result;
+            end if;
+        end if;
+        -- Not applied: decide again on a read made under the lock already held.
+    end loop;
+
+    if locked.rule = 'untimely' then
+        return (ti_id, ti_task_id, 'untimely', ti_status, ti_status, locked.status,
+                locked.status, locked.num_attempts,
+                (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
+                locked.stale)::jobmon.task_instance_transition_result;
+    end if;
+    if locked.rule is null then
+        perform jobmon.require_task_instance_status(new_status);
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, ti_status, new_status
+            using errcode = 'JM001',
+                  detail = jobmon.describe_task_instance_transitions_from(ti_status),
+                  hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
+    end if;
+    if locked.rule = 'refused' then  -- a valid pair whose cascade the task refuses
+        select m.refused_task_from, m.refused_task_to
+          into refused
+          from jobmon.task_instance_move m
+          join jobmon.task t on t.id = ti_task_id
+         where m.from_status = ti_status and m.to_status = new_status
+           and m.task_status = locked.status and m.attempts_left = (t.num_attempts < t.max_attempts);
+        raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
+            using errcode = 'JM002',
+                  detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
+                                  ti_id, ti_status, new_status, refused.refused_task_from,
+                                  coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
+                                              from jobmon.task_transition r
+                                             where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
+                                           'none')),
+                  hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
+    end if;
+    raise exception 'TaskInstance id: % changed while its task was locked', ti_id
+        using errcode = '40001',
+              detail = 'A writer that does not lock the task first changed the task instance. Nothing was changed.',
+              hint = 'Retry the call.';
+end;
 end;
 $$;
 

@@ -10,8 +10,9 @@
 -- jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb)
 --   returns jobmon.task_instance_transition_result
 --
--- The one implementation of a single task instance's move, behind
--- jobmon.transition_task_instance() and the call-site functions (which pass
+-- The one implementation of a single task instance's move: the body of
+-- jobmon.transition_task_instance() (a generated copy, see below) and the
+-- move of the call-site functions (which pass
 -- the columns their route writes with the move: the non-NULL keys of columns
 -- among nodename, process_group_id, distributor_id, submitted_date,
 -- report_by_date and the usage columns, written by the same UPDATE as the
@@ -35,9 +36,9 @@
 -- table itself); the migration derives both from the rule tables, and
 -- nothing here repeats them.
 --
--- Called by: jobmon.transition_task_instance() and the call-site functions,
--- on behalf of the distributor, the worker node and the reconciler, one call
--- per status report.
+-- Called by: the call-site functions, on behalf of the distributor, the
+-- worker node and the reconciler, one call per status report (the same body
+-- runs as jobmon.transition_task_instance()).
 --
 -- Internal: only the owner may call it. It runs with its caller's rights and
 -- plan settings: its callers are jobmon functions that already run as the
@@ -53,21 +54,28 @@
 -- task lock, so concurrent calls on one task instance serialise and each sees
 -- the previous one's result.
 --
--- How the decision is made after the lock: one statement locks the task and
--- reads, with it, the task instance and the rule for the move. When that
--- statement had to wait for the task lock, its read of the task instance may
--- predate the transaction it waited for, so
---   * a move is written only while the task instance still has the status it
---     was read in (the UPDATE re-checks it); if it has moved on, the read is
---     made again, now under the lock already held, and the decision with it;
+-- How the decision is made after the lock: one statement reads the task
+-- instance (its task, status and row version), the next locks its task and
+-- reads, with it, the rule for the move. When the lock had to wait, the read
+-- of the task instance may predate the transaction it waited for, so
+--   * a move is written only to the row version read and while the task
+--     instance still has the status it was read in (the UPDATE re-checks
+--     both); if it has moved on, the read is made again, now under the lock
+--     already held, and the decision with it;
 --   * a refusal (untimely or invalid) is only ever decided on a read made
 --     while the lock was already held: the first read's refusal is checked by
 --     a second read before it is reported.
+-- Both rows are written by their row version (ctid), read in this call: the
+-- task's under its lock, so it is current; the task instance's re-checked as
+-- above. A lookup by ctid costs less than one by id through the index.
 --
 -- Speed: its callers force generic plans (plan_cache_mode): PL/pgSQL
 -- otherwise kept making a custom plan of the UPDATE on every call, which cost
 -- more than the rest of the call. A plain move (columns NULL) runs the short
--- UPDATE.
+-- UPDATE. Reading the task instance and locking its task in two single-table
+-- statements, writing by ctid, and keeping the read in variables rather than
+-- a record each cost fewer executed instructions than the alternative
+-- (measured, docs/performance.md).
 --
 -- Raises:
 --   22004  task_instance_id or new_status is NULL
@@ -90,32 +98,36 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    ti_id        constant bigint := _transition_task_instance.task_instance_id;
-    locked       record;  -- the task as locked, its task instance as read, the rule for the move
+    ti_id        constant bigint := task_instance_id;  -- unqualified: the body is also transition_task_instance's
+    ti_task_id   bigint;   -- the task instance as read: its task, status and row version (variables,
+    ti_status    text;     -- not a record: a record's fields cost more as parameters of a statement)
+    ti_ctid      tid;
+    locked       record;  -- its task as locked, and the rule for the move
     refused      record;  -- the task move a refused cascade asks for
     moved_at     timestamptz;
     task_now     text;     -- the task's status and attempts after the move
     attempts_now integer;
 begin
-    if ti_id is null then
-        raise exception 'task_instance_id must not be NULL'
-            using errcode = '22004';
-    end if;
-
     for pass in 1..2 loop
-        select t.id as task_id, t.status as task_status, t.num_attempts, ti_id < t.current_attempt_from as stale,
-               t.num_attempts < t.max_attempts as attempts_left, ti.status as from_status, ti.status_date,
-               jobmon._task_instance_move_rule(ti.status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
-          into locked
+        select ti.task_id, ti.status, ti.ctid
+          into ti_task_id, ti_status, ti_ctid
           from jobmon.task_instance ti
-          join jobmon.task t on t.id = ti.task_id
-         where ti.id = ti_id
-           for no key update of t;
+         where ti.id = ti_id;
         if not found then
+            if ti_id is null then
+                raise exception 'task_instance_id must not be NULL'
+                    using errcode = '22004';
+            end if;
             perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
             raise exception 'TaskInstance id: % not found', ti_id
                 using errcode = 'JM003';
         end if;
+        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid,
+               jobmon._task_instance_move_rule(ti_status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
+          into locked
+          from jobmon.task t
+         where t.id = ti_task_id
+           for no key update;
 
         -- Applicable: a valid pair whose cascade the task accepts (a stale
         -- attempt moves alone, so its cascade does not matter).
@@ -123,7 +135,7 @@ begin
             if columns is null then
                 update jobmon.task_instance ti
                    set status = new_status, status_date = now()
-                 where ti.id = ti_id and ti.status = locked.from_status
+                 where ti.ctid = ti_ctid and ti.status = ti_status
                 returning ti.status_date into moved_at;
             else
                 update jobmon.task_instance ti
@@ -140,21 +152,22 @@ begin
                        stdout_log = coalesce(c.stdout_log, ti.stdout_log),
                        stderr_log = coalesce(c.stderr_log, ti.stderr_log)
                   from jsonb_populate_record(null::jobmon.task_instance, columns) c
-                 where ti.id = ti_id and ti.status = locked.from_status
+                 where ti.ctid = ti_ctid and ti.status = ti_status
                 returning ti.status_date into moved_at;
             end if;
             if found then
-                task_now := locked.task_status;
+                task_now := locked.status;
                 attempts_now := locked.num_attempts;
-                if not locked.stale and (rtrim(locked.rule, '+') <> locked.task_status or locked.rule like '%+') then
+                -- The task is written when it changes or counts an attempt ('Q+' from Q).
+                if not locked.stale and locked.rule <> locked.status then
                     update jobmon.task t
                        set status = rtrim(locked.rule, '+'),
                            num_attempts = t.num_attempts + (locked.rule like '%+')::integer,
                            status_date = now()
-                     where t.id = locked.task_id
+                     where t.ctid = locked.ctid
                     returning t.status, t.num_attempts into task_now, attempts_now;
                 end if;
-                return (ti_id, locked.task_id, 'applied', locked.from_status, new_status, locked.task_status,
+                return (ti_id, ti_task_id, 'applied', ti_status, new_status, locked.status,
                         task_now, attempts_now, moved_at, locked.stale)::jobmon.task_instance_transition_result;
             end if;
         end if;
@@ -162,26 +175,29 @@ begin
     end loop;
 
     if locked.rule = 'untimely' then
-        return (ti_id, locked.task_id, 'untimely', locked.from_status, locked.from_status, locked.task_status,
-                locked.task_status, locked.num_attempts, locked.status_date, locked.stale)::jobmon.task_instance_transition_result;
+        return (ti_id, ti_task_id, 'untimely', ti_status, ti_status, locked.status,
+                locked.status, locked.num_attempts,
+                (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
+                locked.stale)::jobmon.task_instance_transition_result;
     end if;
     if locked.rule is null then
         perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, locked.from_status, new_status
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, ti_status, new_status
             using errcode = 'JM001',
-                  detail = jobmon.describe_task_instance_transitions_from(locked.from_status),
+                  detail = jobmon.describe_task_instance_transitions_from(ti_status),
                   hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
     if locked.rule = 'refused' then  -- a valid pair whose cascade the task refuses
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
-         where m.from_status = locked.from_status and m.to_status = new_status
-           and m.task_status = locked.task_status and m.attempts_left = locked.attempts_left;
-        raise exception 'Cannot transition Task id: % from % to %', locked.task_id, refused.refused_task_from, refused.refused_task_to
+          join jobmon.task t on t.id = ti_task_id
+         where m.from_status = ti_status and m.to_status = new_status
+           and m.task_status = locked.status and m.attempts_left = (t.num_attempts < t.max_attempts);
+        raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  ti_id, locked.from_status, new_status, refused.refused_task_from,
+                                  ti_id, ti_status, new_status, refused.refused_task_from,
                                   coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
                                               from jobmon.task_transition r
                                              where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
@@ -201,21 +217,32 @@ comment on function jobmon._transition_task_instance(bigint, text, jsonb) is
 -- jobmon.transition_task_instance(task_instance_id bigint, new_status text)
 --   returns jobmon.task_instance_transition_result
 --
--- The public door of the move described above (jobmon._transition_task_instance
--- with no columns): see it for what it does, locks and raises.
+-- The public move: jobmon._transition_task_instance() with no columns (see
+-- it for what it does, locks and raises). Its body is that function's body,
+-- copied by the statement below inside a block that declares columns NULL,
+-- so the two never differ and nothing here repeats the move. Why a copy and
+-- not a call: a second PL/pgSQL call, with its own SET clause to switch and
+-- restore, cost about 5 % of a whole move in executed instructions
+-- (measured; docs/performance.md).
 -- ---------------------------------------------------------------------------
-create or replace function jobmon.transition_task_instance(task_instance_id bigint, new_status text)
-returns jobmon.task_instance_transition_result
-language plpgsql
-volatile
-security definer
-set search_path = pg_catalog, pg_temp
-set jobmon.function = 'transition_task_instance'
-set plan_cache_mode = force_generic_plan
-as $$
+do $do$
 begin
-    return jobmon._transition_task_instance(task_instance_id, new_status, null);
+    execute format($create$
+        create or replace function jobmon.transition_task_instance(task_instance_id bigint, new_status text)
+        returns jobmon.task_instance_transition_result
+        language plpgsql
+        volatile
+        security definer
+        set search_path = pg_catalog, pg_temp
+        set jobmon.function = 'transition_task_instance'
+        set plan_cache_mode = force_generic_plan
+        as %L
+        $create$,
+        E'\ndeclare\n    columns constant jsonb := null;  -- the public move writes no route column\nbegin'
+            || (select p.prosrc from pg_catalog.pg_proc p
+                 where p.oid = 'jobmon._transition_task_instance(bigint, text, jsonb)'::pg_catalog.regprocedure)
+            || E'end;\n');
 end;
-$$;
+$do$;
 comment on function jobmon.transition_task_instance(bigint, text) is
     'Moves a task instance to new_status (a one-character code) and cascades to its task, under row locks (task, then task instance), by the rules in jobmon.task_instance_move. Returns one row: outcome ''applied'' or ''untimely'' (ignored race), statuses before and after, stale = true when the task instance is an attempt its task has left behind (then the task is not touched). Raises JM001 invalid transition, JM002 invalid task move in the cascade, JM003 not found, 22004 NULL argument, 22023 unknown status. See docs/sql-api.md.';

@@ -231,6 +231,17 @@ def test_a_function_dropped_by_hand_is_missing_in_status_and_restored_by_migrate
     _assert_fully_migrated(db_dsn)
 
 
+def test_the_generated_public_move_dropped_by_hand_is_restored_by_migrate(db_dsn, capsys):
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("drop function jobmon.transition_task_instance(bigint, text)")
+    assert {s.id: s.state for s in status(db_dsn)}["sql/20_transition_task_instance.sql"] == "missing"
+    assert main(["--dsn", db_dsn, "migrate"]) == 0
+    assert capsys.readouterr().out.strip() == "applied sql/20_transition_task_instance.sql"
+    _assert_fully_migrated(db_dsn)
+    with psycopg.connect(db_dsn, autocommit=True) as conn, pytest.raises(psycopg.errors.NullValueNotAllowed):
+        conn.execute("select jobmon.transition_task_instance(null, 'R')")
+
+
 def test_migrate_prints_the_migrations_and_the_sql_files_it_applied(empty_dsn, capsys):
     assert main(["--dsn", empty_dsn, "migrate"]) == 0
     expected = "applied " + ", ".join(ALL_MIGRATIONS + [f"sql/{name}" for name in ALL_SQL_FILES])

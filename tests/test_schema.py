@@ -147,8 +147,8 @@ def test_an_inlined_function_is_inlined_and_names_nothing_search_path_could_chan
     code = re.sub(r"'(?:[^']|'')*'", "''", body)
     assert (
         re.findall(
-            r"\|\||->>|::(?!pg_catalog\.)",
-            code.replace("operator(pg_catalog.||)", "").replace("operator(pg_catalog.->>)", ""),
+            r"\|\||->>|#>>|::(?!pg_catalog\.)",
+            re.sub(r"operator\(pg_catalog\.(\|\||->>|#>>)\)", "", code),
         )
         == []
     )
@@ -157,3 +157,17 @@ def test_an_inlined_function_is_inlined_and_names_nothing_search_path_could_chan
         f"explain (verbose, costs off) select jobmon.{name}(s, 'E', 'R', true) from (values ('R')) v(s)"
     ).fetchall()
     assert not any(name in line for (line,) in plan)
+
+
+def test_transition_task_instance_runs_the_body_of_the_internal_move_with_no_columns(conn):
+    """The public move is generated from jobmon._transition_task_instance(), so the two cannot differ."""
+    rows = dict(
+        conn.execute(
+            "select proname, prosrc from pg_proc where pronamespace = 'jobmon'::regnamespace"
+            " and proname in ('transition_task_instance', '_transition_task_instance')"
+        ).fetchall()
+    )
+    public, internal = rows["transition_task_instance"], rows["_transition_task_instance"]
+    declared, _, rest = public.partition("begin")
+    assert "columns constant jsonb := null;" in declared
+    assert rest.rstrip().removesuffix("end;") == internal
