@@ -1119,10 +1119,11 @@ begin
             raise exception 'TaskInstance id: % not found', ti_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid,
-               jobmon._task_instance_move_rule(ti_status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
+        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid, attempts.left_ as attempts_left,
+               jobmon._task_instance_move_rule(ti_status, new_status, t.status, attempts.left_) as rule
           into locked
           from jobmon.task t
+         cross join lateral (select t.num_attempts < t.max_attempts) attempts(left_)  -- also the refusal's detail
          where t.id = ti_task_id
            for no key update;
 
@@ -1188,9 +1189,8 @@ begin
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
-          join jobmon.task t on t.id = ti_task_id
          where m.from_status = ti_status and m.to_status = new_status
-           and m.task_status = locked.status and m.attempts_left = (t.num_attempts < t.max_attempts);
+           and m.task_status = locked.status and m.attempts_left = locked.attempts_left;
         raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
@@ -2522,10 +2522,11 @@ begin
             raise exception 'TaskInstance id: % not found', ti_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid,
-               jobmon._task_instance_move_rule(ti_status, new_status, t.status, t.num_attempts < t.max_attempts) as rule
+        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid, attempts.left_ as attempts_left,
+               jobmon._task_instance_move_rule(ti_status, new_status, t.status, attempts.left_) as rule
           into locked
           from jobmon.task t
+         cross join lateral (select t.num_attempts < t.max_attempts) attempts(left_)  -- also the refusal's detail
          where t.id = ti_task_id
            for no key update;
 
@@ -2591,9 +2592,8 @@ begin
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
-          join jobmon.task t on t.id = ti_task_id
          where m.from_status = ti_status and m.to_status = new_status
-           and m.task_status = locked.status and m.attempts_left = (t.num_attempts < t.max_attempts);
+           and m.task_status = locked.status and m.attempts_left = locked.attempts_left;
         raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
