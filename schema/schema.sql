@@ -1095,41 +1095,47 @@ CREATE FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_st
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-    ti_id        constant bigint := task_instance_id;  -- unqualified: the body is also transition_task_instance's
-    ti_task_id   bigint;   -- the task instance as read: its task, status and row version (variables,
-    ti_status    text;     -- not a record: a record's fields cost more as parameters of a statement)
-    ti_ctid      tid;
-    locked       record;  -- its task as locked, and the rule for the move
-    refused      record;  -- the task move a refused cascade asks for
-    moved_at     timestamptz;
-    task_now     text;     -- the task's status and attempts after the move
-    attempts_now integer;
+    -- Variables, not records: a record's fields cost more as parameters of a statement.
+    ti_task_id        bigint;   -- the task instance as read: its task, status and row version
+    ti_status         text;
+    ti_ctid           tid;
+    task_before       text;     -- its task as locked
+    attempts_before   integer;
+    has_attempts_left boolean;
+    stale             boolean;
+    task_ctid         tid;
+    rule              text;     -- the rule for the move (see jobmon._task_instance_move_rule)
+    retried           boolean;  -- NULL on the first pass, true on the second
+    refused           record;   -- the task move a refused cascade asks for
+    moved_at          timestamptz;
+    task_after        text;     -- the task's status and attempts after the move, when it was written
+    attempts_after    integer;
 begin
-    for pass in 1..2 loop
+    -- task_instance_id is the argument, unqualified: the body is also transition_task_instance's.
+    loop
         select ti.task_id, ti.status, ti.ctid
           into ti_task_id, ti_status, ti_ctid
           from jobmon.task_instance ti
-         where ti.id = ti_id;
+         where ti.id = task_instance_id;
         if not found then
-            if ti_id is null then
+            if task_instance_id is null then
                 raise exception 'task_instance_id must not be NULL'
                     using errcode = '22004';
             end if;
             perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-            raise exception 'TaskInstance id: % not found', ti_id
+            raise exception 'TaskInstance id: % not found', task_instance_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid, attempts.left_ as attempts_left,
-               jobmon._task_instance_move_rule(ti_status, new_status, t.status, attempts.left_) as rule
-          into locked
+        select t.status, t.num_attempts, t.num_attempts < t.max_attempts, task_instance_id < t.current_attempt_from, t.ctid
+          into task_before, attempts_before, has_attempts_left, stale, task_ctid
           from jobmon.task t
-         cross join lateral (select t.num_attempts < t.max_attempts) attempts(left_)  -- also the refusal's detail
          where t.id = ti_task_id
            for no key update;
+        rule := jobmon._task_instance_move_rule(ti_status, new_status, task_before, has_attempts_left);
 
         -- Applicable: a valid pair whose cascade the task accepts (a stale
         -- attempt moves alone, so its cascade does not matter).
-        if locked.rule <> 'untimely' and (locked.rule <> 'refused' or locked.stale) then
+        if rule <> 'untimely' and (rule <> 'refused' or stale) then
             if columns is null then
                 update jobmon.task_instance ti
                    set status = new_status, status_date = now()
@@ -1154,54 +1160,55 @@ begin
                 returning ti.status_date into moved_at;
             end if;
             if found then
-                task_now := locked.status;
-                attempts_now := locked.num_attempts;
                 -- The task is written when it changes or counts an attempt ('Q+' from Q).
-                if not locked.stale and locked.rule <> locked.status then
+                if not stale and rule <> task_before then
                     update jobmon.task t
-                       set status = rtrim(locked.rule, '+'),
-                           num_attempts = t.num_attempts + (locked.rule like '%+')::integer,
+                       set status = rtrim(rule, '+'),
+                           num_attempts = t.num_attempts + (rule like '%+')::integer,
                            status_date = now()
-                     where t.ctid = locked.ctid
-                    returning t.status, t.num_attempts into task_now, attempts_now;
+                     where t.ctid = task_ctid
+                    returning t.status, t.num_attempts into task_after, attempts_after;
                 end if;
-                return (ti_id, ti_task_id, 'applied', ti_status, new_status, locked.status,
-                        task_now, attempts_now, moved_at, locked.stale)::jobmon.task_instance_transition_result;
+                return (task_instance_id, ti_task_id, 'applied', ti_status, new_status, task_before,
+                        coalesce(task_after, task_before), coalesce(attempts_after, attempts_before), moved_at,
+                        stale)::jobmon.task_instance_transition_result;
             end if;
         end if;
-        -- Not applied: decide again on a read made under the lock already held.
+        -- Not applied: decide again, once, on a read made under the lock already held.
+        exit when retried;
+        retried := true;
     end loop;
 
-    if locked.rule = 'untimely' then
-        return (ti_id, ti_task_id, 'untimely', ti_status, ti_status, locked.status,
-                locked.status, locked.num_attempts,
+    if rule = 'untimely' then
+        return (task_instance_id, ti_task_id, 'untimely', ti_status, ti_status, task_before,
+                task_before, attempts_before,
                 (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
-                locked.stale)::jobmon.task_instance_transition_result;
+                stale)::jobmon.task_instance_transition_result;
     end if;
-    if locked.rule is null then
+    if rule is null then
         perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, ti_status, new_status
+        raise exception 'Cannot transition TaskInstance id: % from % to %', task_instance_id, ti_status, new_status
             using errcode = 'JM001',
                   detail = jobmon.describe_task_instance_transitions_from(ti_status),
                   hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
-    if locked.rule = 'refused' then  -- a valid pair whose cascade the task refuses
+    if rule = 'refused' then  -- a valid pair whose cascade the task refuses
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
          where m.from_status = ti_status and m.to_status = new_status
-           and m.task_status = locked.status and m.attempts_left = locked.attempts_left;
+           and m.task_status = task_before and m.attempts_left = has_attempts_left;
         raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  ti_id, ti_status, new_status, refused.refused_task_from,
+                                  task_instance_id, ti_status, new_status, refused.refused_task_from,
                                   coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
                                               from jobmon.task_transition r
                                              where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
                                            'none')),
                   hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
     end if;
-    raise exception 'TaskInstance id: % changed while its task was locked', ti_id
+    raise exception 'TaskInstance id: % changed while its task was locked', task_instance_id
         using errcode = '40001',
               detail = 'A writer that does not lock the task first changed the task instance. Nothing was changed.',
               hint = 'Retry the call.';
@@ -2495,44 +2502,50 @@ CREATE FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_sta
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
-    columns constant jsonb := null;  -- the public move writes no route column
+    columns constant jsonb;  -- NULL: the public move writes no route column
 begin
 declare
-    ti_id        constant bigint := task_instance_id;  -- unqualified: the body is also transition_task_instance's
-    ti_task_id   bigint;   -- the task instance as read: its task, status and row version (variables,
-    ti_status    text;     -- not a record: a record's fields cost more as parameters of a statement)
-    ti_ctid      tid;
-    locked       record;  -- its task as locked, and the rule for the move
-    refused      record;  -- the task move a refused cascade asks for
-    moved_at     timestamptz;
-    task_now     text;     -- the task's status and attempts after the move
-    attempts_now integer;
+    -- Variables, not records: a record's fields cost more as parameters of a statement.
+    ti_task_id        bigint;   -- the task instance as read: its task, status and row version
+    ti_status         text;
+    ti_ctid           tid;
+    task_before       text;     -- its task as locked
+    attempts_before   integer;
+    has_attempts_left boolean;
+    stale             boolean;
+    task_ctid         tid;
+    rule              text;     -- the rule for the move (see jobmon._task_instance_move_rule)
+    retried           boolean;  -- NULL on the first pass, true on the second
+    refused           record;   -- the task move a refused cascade asks for
+    moved_at          timestamptz;
+    task_after        text;     -- the task's status and attempts after the move, when it was written
+    attempts_after    integer;
 begin
-    for pass in 1..2 loop
+    -- task_instance_id is the argument, unqualified: the body is also transition_task_instance's.
+    loop
         select ti.task_id, ti.status, ti.ctid
           into ti_task_id, ti_status, ti_ctid
           from jobmon.task_instance ti
-         where ti.id = ti_id;
+         where ti.id = task_instance_id;
         if not found then
-            if ti_id is null then
+            if task_instance_id is null then
                 raise exception 'task_instance_id must not be NULL'
                     using errcode = '22004';
             end if;
             perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-            raise exception 'TaskInstance id: % not found', ti_id
+            raise exception 'TaskInstance id: % not found', task_instance_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, ti_id < t.current_attempt_from as stale, t.ctid, attempts.left_ as attempts_left,
-               jobmon._task_instance_move_rule(ti_status, new_status, t.status, attempts.left_) as rule
-          into locked
+        select t.status, t.num_attempts, t.num_attempts < t.max_attempts, task_instance_id < t.current_attempt_from, t.ctid
+          into task_before, attempts_before, has_attempts_left, stale, task_ctid
           from jobmon.task t
-         cross join lateral (select t.num_attempts < t.max_attempts) attempts(left_)  -- also the refusal's detail
          where t.id = ti_task_id
            for no key update;
+        rule := jobmon._task_instance_move_rule(ti_status, new_status, task_before, has_attempts_left);
 
         -- Applicable: a valid pair whose cascade the task accepts (a stale
         -- attempt moves alone, so its cascade does not matter).
-        if locked.rule <> 'untimely' and (locked.rule <> 'refused' or locked.stale) then
+        if rule <> 'untimely' and (rule <> 'refused' or stale) then
             if columns is null then
                 update jobmon.task_instance ti
                    set status = new_status, status_date = now()
@@ -2557,54 +2570,55 @@ begin
                 returning ti.status_date into moved_at;
             end if;
             if found then
-                task_now := locked.status;
-                attempts_now := locked.num_attempts;
                 -- The task is written when it changes or counts an attempt ('Q+' from Q).
-                if not locked.stale and locked.rule <> locked.status then
+                if not stale and rule <> task_before then
                     update jobmon.task t
-                       set status = rtrim(locked.rule, '+'),
-                           num_attempts = t.num_attempts + (locked.rule like '%+')::integer,
+                       set status = rtrim(rule, '+'),
+                           num_attempts = t.num_attempts + (rule like '%+')::integer,
                            status_date = now()
-                     where t.ctid = locked.ctid
-                    returning t.status, t.num_attempts into task_now, attempts_now;
+                     where t.ctid = task_ctid
+                    returning t.status, t.num_attempts into task_after, attempts_after;
                 end if;
-                return (ti_id, ti_task_id, 'applied', ti_status, new_status, locked.status,
-                        task_now, attempts_now, moved_at, locked.stale)::jobmon.task_instance_transition_result;
+                return (task_instance_id, ti_task_id, 'applied', ti_status, new_status, task_before,
+                        coalesce(task_after, task_before), coalesce(attempts_after, attempts_before), moved_at,
+                        stale)::jobmon.task_instance_transition_result;
             end if;
         end if;
-        -- Not applied: decide again on a read made under the lock already held.
+        -- Not applied: decide again, once, on a read made under the lock already held.
+        exit when retried;
+        retried := true;
     end loop;
 
-    if locked.rule = 'untimely' then
-        return (ti_id, ti_task_id, 'untimely', ti_status, ti_status, locked.status,
-                locked.status, locked.num_attempts,
+    if rule = 'untimely' then
+        return (task_instance_id, ti_task_id, 'untimely', ti_status, ti_status, task_before,
+                task_before, attempts_before,
                 (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
-                locked.stale)::jobmon.task_instance_transition_result;
+                stale)::jobmon.task_instance_transition_result;
     end if;
-    if locked.rule is null then
+    if rule is null then
         perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, ti_status, new_status
+        raise exception 'Cannot transition TaskInstance id: % from % to %', task_instance_id, ti_status, new_status
             using errcode = 'JM001',
                   detail = jobmon.describe_task_instance_transitions_from(ti_status),
                   hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
-    if locked.rule = 'refused' then  -- a valid pair whose cascade the task refuses
+    if rule = 'refused' then  -- a valid pair whose cascade the task refuses
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
          where m.from_status = ti_status and m.to_status = new_status
-           and m.task_status = locked.status and m.attempts_left = locked.attempts_left;
+           and m.task_status = task_before and m.attempts_left = has_attempts_left;
         raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  ti_id, ti_status, new_status, refused.refused_task_from,
+                                  task_instance_id, ti_status, new_status, refused.refused_task_from,
                                   coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
                                               from jobmon.task_transition r
                                              where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
                                            'none')),
                   hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
     end if;
-    raise exception 'TaskInstance id: % changed while its task was locked', ti_id
+    raise exception 'TaskInstance id: % changed while its task was locked', task_instance_id
         using errcode = '40001',
               detail = 'A writer that does not lock the task first changed the task instance. Nothing was changed.',
               hint = 'Retry the call.';
