@@ -915,8 +915,8 @@ CREATE FUNCTION jobmon._status_check(lookup regclass) RETURNS text
 declare
     codes text;
 begin
-    execute format('select string_agg(quote_literal(id), '', '' order by id) from %s', lookup) into codes;
-    return format('CHECK ((status = ANY (ARRAY[%s])))', codes);
+    execute format('select coalesce(array_agg(id order by id), ''{}'')::text from %s', lookup) into codes;
+    return format('CHECK ((status = ANY (%L::text[])))', codes);
 end;
 $$;
 
@@ -2824,7 +2824,7 @@ CREATE TABLE jobmon.task (
     status_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     CONSTRAINT task_max_attempts_check CHECK ((max_attempts >= 0)),
     CONSTRAINT task_num_attempts_check CHECK ((num_attempts >= 0)),
-    CONSTRAINT task_status_code CHECK ((status = ANY (ARRAY['A'::text, 'D'::text, 'E'::text, 'F'::text, 'G'::text, 'I'::text, 'O'::text, 'Q'::text, 'R'::text])))
+    CONSTRAINT task_status_code CHECK ((status = ANY ('{A,D,E,F,G,I,O,Q,R}'::text[])))
 );
 
 --
@@ -2905,7 +2905,7 @@ CREATE TABLE jobmon.task_instance (
     submitted_date timestamp with time zone,
     status_date timestamp with time zone DEFAULT now() NOT NULL,
     report_by_date timestamp with time zone,
-    CONSTRAINT task_instance_status_code CHECK ((status = ANY (ARRAY['D'::text, 'E'::text, 'F'::text, 'I'::text, 'K'::text, 'O'::text, 'Q'::text, 'R'::text, 'T'::text, 'U'::text, 'W'::text, 'X'::text, 'Z'::text])))
+    CONSTRAINT task_instance_status_code CHECK ((status = ANY ('{D,E,F,I,K,O,Q,R,T,U,W,X,Z}'::text[])))
 );
 
 --

@@ -66,7 +66,15 @@ comment on function jobmon._task_instance_moves_from_rules() is
 -- jobmon._status_check(lookup regclass) returns text
 --
 -- The CHECK expression a status column must have: the codes of its lookup
--- table. Reads the lookup table; locks nothing.
+-- table, written as one array constant ('{D,E,...}'::text[]), in the form
+-- pg_get_constraintdef() prints it. Reads the lookup table; locks nothing.
+--
+-- Why one constant: every UPDATE of the table reads its CHECKs again from
+-- their stored form and simplifies them before the first row. ARRAY['D',
+-- 'E', ...] is stored as one node per code and folded into an array on every
+-- statement: it cost about 34,000 executed instructions per UPDATE (a fifth
+-- of a move's cascade floor, measured, docs/performance.md); the constant
+-- costs next to nothing.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._status_check(lookup regclass)
 returns text
@@ -77,8 +85,8 @@ as $$
 declare
     codes text;
 begin
-    execute format('select string_agg(quote_literal(id), '', '' order by id) from %s', lookup) into codes;
-    return format('CHECK ((status = ANY (ARRAY[%s])))', codes);
+    execute format('select coalesce(array_agg(id order by id), ''{}'')::text from %s', lookup) into codes;
+    return format('CHECK ((status = ANY (%L::text[])))', codes);
 end;
 $$;
 comment on function jobmon._status_check(regclass) is

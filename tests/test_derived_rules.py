@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql as psql
 
 from tests.factories import make_task_instance, snapshot
 from tests.spec_model import TASK_INSTANCE_STATUSES, TASK_STATUSES, UNTIMELY, VALID, expected, walk_task
@@ -21,19 +22,32 @@ from tests.spec_model import TASK_INSTANCE_STATUSES, TASK_STATUSES, UNTIMELY, VA
 SET_OUTCOME = {"applied": "applied", "untimely": "untimely", "JM001": "invalid", "JM002": "refused"}
 
 
+def _status_check(conn, table: str, constraint: str) -> str:
+    row = conn.execute(
+        "select pg_catalog.pg_get_expr(conbin, conrelid) from pg_constraint"
+        " where conrelid = %s::regclass and conname = %s",
+        (table, constraint),
+    ).fetchone()
+    assert row is not None, f"{table} has no CHECK {constraint}"
+    return str(row[0])
+
+
 def test_status_checks_list_exactly_the_codes_of_the_lookup_tables(conn):
     for table, lookup in (("task_instance", "task_instance_status"), ("task", "task_status")):
         codes = {r[0] for r in conn.execute(f"select id from jobmon.{lookup}")}
+        check = _status_check(conn, f"jobmon.{table}", f"{lookup}_code")
+        evaluate = psql.SQL("select {} from (select %s::text as status) as candidate").format(psql.SQL(check))
         allowed = {
-            code
-            for code in map(chr, range(ord("A"), ord("Z") + 1))
-            if conn.execute(
-                "select pg_catalog.pg_get_constraintdef(oid) like %s from pg_constraint"
-                " where conrelid = %s::regclass and conname = %s",
-                (f"%'{code}'::text%", f"jobmon.{table}", f"{lookup}_code"),
-            ).fetchone()[0]
+            code for code in map(chr, range(ord("A"), ord("Z") + 1)) if conn.execute(evaluate, (code,)).fetchone()[0]
         }
         assert allowed == codes
+
+
+def test_status_checks_hold_their_codes_as_one_array_constant(conn):
+    """Every UPDATE reads its CHECKs again: one constant, not ARRAY[...] folded on every statement."""
+    one_constant = re.compile(r"\(status = ANY \('\{[A-Z](,[A-Z])*\}'::text\[\]\)\)")
+    for table, lookup in (("task_instance", "task_instance_status"), ("task", "task_status")):
+        assert one_constant.fullmatch(_status_check(conn, f"jobmon.{table}", f"{lookup}_code"))
 
 
 def test_no_status_column_is_a_foreign_key_to_a_shared_row(conn):
