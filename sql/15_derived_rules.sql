@@ -72,9 +72,9 @@ comment on function jobmon._task_instance_moves_from_rules() is
 -- Why one constant: every UPDATE of the table reads its CHECKs again from
 -- their stored form and simplifies them before the first row. ARRAY['D',
 -- 'E', ...] is stored as one node per code and folded into an array on every
--- statement: it cost about 34,000 executed instructions per UPDATE (a fifth
--- of a move's cascade floor, measured, docs/performance.md); the constant
--- costs next to nothing.
+-- statement: it cost about 34,000 executed instructions per UPDATE, and a
+-- move makes two (the whole cascade floor costs about 660,000; measured,
+-- docs/performance.md). The constant costs next to nothing.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._status_check(lookup regclass)
 returns text
