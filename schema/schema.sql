@@ -236,6 +236,20 @@ CREATE TYPE jobmon.worker_node_task_instance_wire AS (
 COMMENT ON TYPE jobmon.worker_node_task_instance_wire IS 'A task instance as the worker node sees it, in the reference model''s order (to_wire_as_worker_node_task_instance); stdout and stderr are the keys of the task resources'' requested_resources (NULL when missing).';
 
 --
+-- Name: _attempts_left(integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._attempts_left(num_attempts integer, max_attempts integer) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select num_attempts operator(pg_catalog.<) max_attempts $$;
+
+--
+-- Name: FUNCTION _attempts_left(num_attempts integer, max_attempts integer); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._attempts_left(num_attempts integer, max_attempts integer) IS 'Internal. Whether a task with num_attempts of max_attempts may be tried again (num_attempts < max_attempts).';
+
+--
 -- Name: _call_site_result(bigint, text, text, boolean, text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -408,7 +422,7 @@ begin
           join jobmon.task t on t.id = ti.task_id
           left join jobmon.task_instance_move m
             on m.from_status = ti.status and m.to_status = new_status
-           and m.task_status = t.status and m.attempts_left = (t.num_attempts < t.max_attempts)
+           and m.task_status = t.status and m.attempts_left = jobmon._attempts_left(t.num_attempts, t.max_attempts)
     ),
     decided as (
         select c.*,
@@ -542,7 +556,7 @@ begin
                    where ti.task_id = new.id order by ti.id desc limit 1) newest
             join jobmon.task_instance_move m
               on m.to_status = newest.status and m.task_status = old.status and m.task_to_status = new.status
-             and m.attempts_left = (old.num_attempts < old.max_attempts) and m.kind = 'valid'
+             and m.attempts_left = jobmon._attempts_left(old.num_attempts, old.max_attempts) and m.kind = 'valid'
            limit 1) c on true
      cross join lateral unnest(
            case when c.id is null then array[old.status] else array[old.status] || c.task_path[1:cardinality(c.task_path) - 1] end,
@@ -1126,7 +1140,8 @@ begin
             raise exception 'TaskInstance id: % not found', task_instance_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, t.num_attempts < t.max_attempts, task_instance_id < t.current_attempt_from, t.ctid
+        select t.status, t.num_attempts, jobmon._attempts_left(t.num_attempts, t.max_attempts),
+               task_instance_id < t.current_attempt_from, t.ctid
           into task_before, attempts_before, has_attempts_left, stale, task_ctid
           from jobmon.task t
          where t.id = ti_task_id
@@ -2312,7 +2327,7 @@ begin
     return case
         when task_instance_status in ('Q', 'I', 'O', 'R', 'D') then array[task_instance_status]
         when task_instance_status in ('W', 'E', 'U', 'Z') then array['E',
-            case when num_attempts >= max_attempts then 'F'
+            case when not jobmon._attempts_left(num_attempts, max_attempts) then 'F'
                  when task_instance_status = 'Z' then 'A'
                  else 'G' end]
         when task_instance_status = 'F' then array['E', 'F']
@@ -2536,7 +2551,8 @@ begin
             raise exception 'TaskInstance id: % not found', task_instance_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, t.num_attempts < t.max_attempts, task_instance_id < t.current_attempt_from, t.ctid
+        select t.status, t.num_attempts, jobmon._attempts_left(t.num_attempts, t.max_attempts),
+               task_instance_id < t.current_attempt_from, t.ctid
           into task_before, attempts_before, has_attempts_left, stale, task_ctid
           from jobmon.task t
          where t.id = ti_task_id
@@ -3519,6 +3535,12 @@ GRANT USAGE ON SCHEMA jobmon TO jobmon_distributor;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_readonly;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_swarm;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_worker_node;
+
+--
+-- Name: FUNCTION _attempts_left(num_attempts integer, max_attempts integer); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._attempts_left(num_attempts integer, max_attempts integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _call_site_result(task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text); Type: ACL; Schema: jobmon; Owner: -

@@ -87,13 +87,35 @@ comment on function jobmon.describe_task_instance_transitions_from(text) is
     'Lists the valid and untimely task-instance transitions from a status (the DETAIL of a JM001 error).';
 
 -- ---------------------------------------------------------------------------
+-- jobmon._attempts_left(num_attempts integer, max_attempts integer) returns boolean
+--
+-- Whether a task may still be tried again: the one place this rule is
+-- written. The cascade (below) fails a task that has none left; the moves
+-- read their rule by it (jobmon.task_instance_move.attempts_left). Pure;
+-- locks nothing.
+--
+-- It has no SET clause on purpose: a function with one is never inlined, and
+-- the planner inlines this one into every statement that calls it, so it
+-- costs nothing at run time. The operator is schema-qualified, so the
+-- caller's search_path cannot change what it does.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._attempts_left(num_attempts integer, max_attempts integer)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$ select num_attempts operator(pg_catalog.<) max_attempts $$;
+comment on function jobmon._attempts_left(integer, integer) is
+    'Internal. Whether a task with num_attempts of max_attempts may be tried again (num_attempts < max_attempts).';
+
+-- ---------------------------------------------------------------------------
 -- jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer,
 --                               max_attempts integer) returns text[]
 --
 -- The task moves a task instance entering a status asks for, in order (the
 -- cascade of the reference model's TaskInstance.transition()):
 --   Q, I, O, R, D       -> the task status with the same code
---   W, E, U, Z (errors) -> E, then F if num_attempts >= max_attempts,
+--   W, E, U, Z (errors) -> E, then F if no attempts are left,
 --                          else A for Z, else G
 --   F                   -> E, then F
 --   T, X, K             -> none
@@ -115,7 +137,7 @@ begin
     return case
         when task_instance_status in ('Q', 'I', 'O', 'R', 'D') then array[task_instance_status]
         when task_instance_status in ('W', 'E', 'U', 'Z') then array['E',
-            case when num_attempts >= max_attempts then 'F'
+            case when not jobmon._attempts_left(num_attempts, max_attempts) then 'F'
                  when task_instance_status = 'Z' then 'A'
                  else 'G' end]
         when task_instance_status = 'F' then array['E', 'F']

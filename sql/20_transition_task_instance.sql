@@ -133,7 +133,8 @@ begin
             raise exception 'TaskInstance id: % not found', task_instance_id
                 using errcode = 'JM003';
         end if;
-        select t.status, t.num_attempts, t.num_attempts < t.max_attempts, task_instance_id < t.current_attempt_from, t.ctid
+        select t.status, t.num_attempts, jobmon._attempts_left(t.num_attempts, t.max_attempts),
+               task_instance_id < t.current_attempt_from, t.ctid
           into task_before, attempts_before, has_attempts_left, stale, task_ctid
           from jobmon.task t
          where t.id = ti_task_id

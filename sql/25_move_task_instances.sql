@@ -71,7 +71,7 @@ begin
           join jobmon.task t on t.id = ti.task_id
           left join jobmon.task_instance_move m
             on m.from_status = ti.status and m.to_status = new_status
-           and m.task_status = t.status and m.attempts_left = (t.num_attempts < t.max_attempts)
+           and m.task_status = t.status and m.attempts_left = jobmon._attempts_left(t.num_attempts, t.max_attempts)
     ),
     decided as (
         select c.*,

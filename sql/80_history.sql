@@ -98,7 +98,7 @@ begin
                    where ti.task_id = new.id order by ti.id desc limit 1) newest
             join jobmon.task_instance_move m
               on m.to_status = newest.status and m.task_status = old.status and m.task_to_status = new.status
-             and m.attempts_left = (old.num_attempts < old.max_attempts) and m.kind = 'valid'
+             and m.attempts_left = jobmon._attempts_left(old.num_attempts, old.max_attempts) and m.kind = 'valid'
            limit 1) c on true
      cross join lateral unnest(
            case when c.id is null then array[old.status] else array[old.status] || c.task_path[1:cardinality(c.task_path) - 1] end,

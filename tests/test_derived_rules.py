@@ -173,6 +173,36 @@ ATTEMPTS = {"left": (1, 3), "used_up": (3, 3)}
 CASES = list(itertools.product(TASK_INSTANCE_STATUSES, TASK_INSTANCE_STATUSES, TASK_STATUSES, ATTEMPTS))
 
 
+def test_attempts_left_is_decided_by_one_function_that_every_other_asks(conn):
+    """num_attempts < max_attempts is written once, in jobmon._attempts_left(); no other body compares the two."""
+    assert conn.execute(
+        "select jobmon._attempts_left(0, 1), jobmon._attempts_left(1, 1), jobmon._attempts_left(2, 1),"
+        " jobmon._attempts_left(0, 0), jobmon._attempts_left(1, 3)"
+    ).fetchone() == (True, False, False, False, True)
+    comparing = conn.execute(
+        r"""
+        select p.proname from pg_proc p
+         where p.pronamespace = 'jobmon'::regnamespace
+           and p.prosrc ~ 'num_attempts\s*[<>]=?\s*[a-z_.]*max_attempts|max_attempts\s*[<>]=?\s*[a-z_.]*num_attempts'
+        """
+    ).fetchall()
+    assert comparing == []
+    callers = {
+        name
+        for (name,) in conn.execute(
+            "select p.proname from pg_proc p where p.pronamespace = 'jobmon'::regnamespace"
+            " and p.prosrc like '%jobmon._attempts_left(%'"
+        )
+    }
+    assert {
+        "task_moves_on_entering",
+        "_transition_task_instance",
+        "transition_task_instance",
+        "_move_task_instances",
+        "_record_task_history",
+    } <= callers
+
+
 def test_the_set_based_core_answers_every_case_as_the_specification(conn):
     """All 3042 cases in one call per requested status, each row checked against the oracle."""
     conn.execute("set synchronous_commit = off")
