@@ -90,9 +90,9 @@ comment on function jobmon.describe_task_instance_transitions_from(text) is
 -- jobmon._attempts_left(num_attempts integer, max_attempts integer) returns boolean
 --
 -- Whether a task may still be tried again: the one place this rule is
--- written. The cascade (below) fails a task that has none left; the moves
--- read their rule by it (jobmon.task_instance_move.attempts_left). Pure;
--- locks nothing.
+-- written. The cascade (below) fails a task that has none left, and every
+-- move uses it to pick its rule (the attempts_left column of
+-- jobmon.task_instance_move). Pure; locks nothing.
 --
 -- It has no SET clause on purpose: a function with one is never inlined, and
 -- the planner inlines this one into every statement that calls it, so it
