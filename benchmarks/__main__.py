@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from jobmon_db.connection import resolve_dsn
 
-from . import batches, call_sites, report, resume, runner, workload
+from . import batches, call_sites, drivers, report, resume, runner, workload
 
 SERVER_SETTINGS = (
     "fsync",
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = runner.Sizes(tasks=args.tasks, hot_tasks=args.hot_tasks, rounds=args.rounds)
     dsn = workload.recreate_database(resolve_dsn(args.dsn), args.database)
+    drivers.create_plpgsql_floor(dsn)
     meta: dict[str, Any] = {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(dsn),

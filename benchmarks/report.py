@@ -11,6 +11,8 @@ from typing import Any
 from .runner import ANSWERS, IMPLEMENTATIONS, RunResult
 
 FN_VARIANTS = ("fn", "fn_prepared")
+# The cascade floor with what the function cannot do without: the lock order, then also a PL/pgSQL call as the owner.
+LOCK_ORDER_FLOORS = ("locked_floor", "plpgsql_floor")
 
 
 @dataclass(frozen=True)
@@ -89,15 +91,20 @@ def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
     for scenario in dict.fromkeys(s.scenario for s in summaries):
         app, floor = _find(summaries, "app", scenario), _find(summaries, "floor", scenario)
         cascade_floor = _find(summaries, "cascade_floor", scenario)
+        plpgsql_floor = _find(summaries, "plpgsql_floor", scenario)
         table[scenario] = {
             fn: {
                 "fn/app speed-up": _find(summaries, fn, scenario).throughput / app.throughput,
                 "fn/cascade_floor cost": cascade_floor.throughput / _find(summaries, fn, scenario).throughput,
+                "fn/plpgsql_floor cost": plpgsql_floor.throughput / _find(summaries, fn, scenario).throughput,
                 "fn/floor cost": floor.throughput / _find(summaries, fn, scenario).throughput,
             }
             for fn in FN_VARIANTS
         }
         table[scenario]["cascade_floor"] = {"cascade_floor/floor cost": floor.throughput / cascade_floor.throughput}
+        for name in LOCK_ORDER_FLOORS:
+            cost = cascade_floor.throughput / _find(summaries, name, scenario).throughput
+            table[scenario][name] = {f"{name}/cascade_floor cost": cost}
     return table
 
 
@@ -176,18 +183,21 @@ def targets_text(checks: list[Target]) -> str:
 
 def ratios_text(summaries: list[Summary]) -> str:
     lines = [
-        "Ratios (fn/app: throughput speed-up, higher is better; fn/cascade_floor and fn/floor: cost per transition,"
-        " 1.0 is that floor):"
+        "Ratios (fn/app: throughput speed-up, higher is better; the others: cost per transition,"
+        " 1.0 is the floor named after the slash):"
     ]
     for scenario, variants in ratios(summaries).items():
         cells = "; ".join(
             f"{fn}/app {v['fn/app speed-up']:.2f}x, {fn}/cascade_floor {v['fn/cascade_floor cost']:.2f}x,"
-            f" {fn}/floor {v['fn/floor cost']:.2f}x"
+            f" {fn}/plpgsql_floor {v['fn/plpgsql_floor cost']:.2f}x, {fn}/floor {v['fn/floor cost']:.2f}x"
             for fn, v in variants.items()
             if fn in FN_VARIANTS
         )
-        floors = variants["cascade_floor"]["cascade_floor/floor cost"]
-        lines.append(f"  {scenario}: {cells}; cascade_floor/floor {floors:.2f}x")
+        floors = ", ".join(
+            f"{name}/cascade_floor {variants[name][f'{name}/cascade_floor cost']:.2f}x" for name in LOCK_ORDER_FLOORS
+        )
+        cascade = variants["cascade_floor"]["cascade_floor/floor cost"]
+        lines.append(f"  {scenario}: {cells}; {floors}; cascade_floor/floor {cascade:.2f}x")
     lines.append("History (fn_history/fn: cost per transition with the transition history recorded, 1.0 is free):")
     lines += [f"  {scenario}: {cost:.2f}x" for scenario, cost in history_cost(summaries).items()]
     return "\n".join(lines)

@@ -25,7 +25,7 @@ from jobmon_db.history import set_history
 from . import workload
 from .drivers import DRIVERS
 
-IMPLEMENTATIONS = ("fn", "fn_history", "fn_prepared", "app", "cascade_floor", "floor")
+IMPLEMENTATIONS = ("fn", "fn_history", "fn_prepared", "app", "cascade_floor", "locked_floor", "plpgsql_floor", "floor")
 # Only fn_history runs with the transition history recorded; every other run has it off.
 HISTORY_ON = ("fn_history",)
 ANSWERS = ("applied", "untimely", "rejected")

@@ -10,16 +10,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from benchmarks.workload import drop_database
+from benchmarks.drivers import PlpgsqlFloor, create_plpgsql_floor
+from benchmarks.workload import create_tasks, drop_database, recreate_database
 
 # SQLAlchemy and tqdm are in the test extra; matplotlib (the chart) only in 'bench', which CI installs too.
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 REPO = Path(__file__).resolve().parent.parent
-IMPLEMENTATIONS = {"fn", "fn_history", "fn_prepared", "app", "cascade_floor", "floor"}
+IMPLEMENTATIONS = {"fn", "fn_history", "fn_prepared", "app", "cascade_floor", "locked_floor", "plpgsql_floor", "floor"}
 SCENARIOS = {"1 client", "2 clients", "2 clients, shared set"}
 
 
@@ -101,6 +103,48 @@ def test_prints_the_table_targets_and_ratios_last(results):
     assert "Targets:" in printed and ("PASS" in printed or "FAIL" in printed)
     assert printed.index("Targets:") < printed.index("Ratios")
     assert {t["description"].split()[0].rstrip(",") for t in results["targets"]} == {"fn", "fn_prepared"}
+
+
+def test_the_floors_in_the_lock_order_are_compared_with_the_cascade_floor(results):
+    for scenario, variants in results["ratios"].items():
+        assert variants["locked_floor"]["locked_floor/cascade_floor cost"] > 0, scenario
+        assert variants["plpgsql_floor"]["plpgsql_floor/cascade_floor cost"] > 0, scenario
+        assert variants["fn_prepared"]["fn/plpgsql_floor cost"] > 0, scenario
+    ratios_printed = results["printed"][results["printed"].index("Ratios") :]
+    assert "locked_floor/cascade_floor" in ratios_printed and "fn_prepared/plpgsql_floor" in ratios_printed
+
+
+def test_the_plpgsql_floor_runs_as_the_owner_with_a_pinned_search_path(postgresql_server: Any, tmp_path: Path):
+    """It must pay what the function pays for being called: the owner's rights and a pinned search_path."""
+    server = postgresql_server
+    server_dsn = make_conninfo(
+        host=server.host, port=server.port, user=server.user, password=server.password, dbname="postgres"
+    )
+    database = f"jobmon_floor_test_{os.getpid()}"
+    try:
+        dsn = recreate_database(server_dsn, database)
+        create_plpgsql_floor(dsn)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            definer, config, owner, schema_owner = conn.execute(
+                "select p.prosecdef, p.proconfig, p.proowner::regrole::text,"
+                " (select n.nspowner::regrole::text from pg_namespace n where n.nspname = 'jobmon')"
+                " from pg_proc p where p.oid = 'public.plpgsql_floor(bigint, text, text)'::regprocedure"
+            ).fetchone()
+            (task,) = create_tasks(conn, 1)
+            moved = PlpgsqlFloor(dsn)
+            try:
+                answer = moved.transition(task.first_instance, "I")
+            finally:
+                moved.close()
+            statuses = conn.execute(
+                "select ti.status, t.status from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id"
+                " where ti.id = %s",
+                (task.first_instance,),
+            ).fetchone()
+    finally:
+        drop_database(server_dsn, database)
+    assert definer and config == ["search_path=pg_catalog, pg_temp"] and owner == schema_owner
+    assert answer == "applied" and statuses == ("I", "I")
 
 
 def test_prints_each_call_site_function_next_to_the_transition_it_makes(results):
