@@ -77,15 +77,19 @@ class CascadeFloor(_Autocommit):
     """
 
     SQL = (
-        "with ti as (update jobmon.task_instance set status = %s, status_date = now() where id = %s returning task_id)"
-        " update jobmon.task t set status = %s, status_date = now() from ti where t.id = ti.task_id"
+        "with ti as (update jobmon.task_instance set status = %(status)s, status_date = now() where id = %(ti)s"
+        " returning task_id)"
+        " update jobmon.task t set status = %(task_status)s, status_date = now() from ti where t.id = ti.task_id"
     )
     TASK_STATUS = {"I": "I", "O": "O", "R": "R", "D": "D", "E": "G"}
 
     def transition(self, task_instance_id: int, new_status: str) -> str:
-        task_status = self.TASK_STATUS.get(new_status, "E")
-        self.conn.execute(self.SQL, (new_status, task_instance_id, task_status), prepare=True)
+        self.conn.execute(self.SQL, self.params(task_instance_id, new_status), prepare=True)
         return "applied"
+
+    def params(self, task_instance_id: int, new_status: str) -> dict[str, object]:
+        """The statement's parameters: the task instance, its new status and the status its task gets."""
+        return {"ti": task_instance_id, "status": new_status, "task_status": self.TASK_STATUS.get(new_status, "E")}
 
 
 class LockedFloor(CascadeFloor):
@@ -102,11 +106,6 @@ class LockedFloor(CascadeFloor):
         " from t where ti.id = %(ti)s returning ti.task_id)"
         " update jobmon.task t set status = %(task_status)s, status_date = now() from ti where t.id = ti.task_id"
     )
-
-    def transition(self, task_instance_id: int, new_status: str) -> str:
-        params = {"ti": task_instance_id, "status": new_status, "task_status": self.TASK_STATUS.get(new_status, "E")}
-        self.conn.execute(self.SQL, params, prepare=True)
-        return "applied"
 
 
 # The least a PL/pgSQL function costs that is called as transition_task_instance() is: it runs as
@@ -158,11 +157,10 @@ def create_plpgsql_floor(dsn: str) -> None:
 class PlpgsqlFloor(CascadeFloor):
     """public.plpgsql_floor() (above) called as a prepared statement, as fn_prepared calls the function."""
 
-    SQL = "select outcome from public.plpgsql_floor(%s, %s, %s)"
+    SQL = "select outcome from public.plpgsql_floor(%(ti)s, %(status)s, %(task_status)s)"
 
     def transition(self, task_instance_id: int, new_status: str) -> str:
-        task_status = self.TASK_STATUS.get(new_status, "E")
-        row = self.conn.execute(self.SQL, (task_instance_id, new_status, task_status), prepare=True).fetchone()
+        row = self.conn.execute(self.SQL, self.params(task_instance_id, new_status), prepare=True).fetchone()
         assert row is not None
         return str(row[0])
 

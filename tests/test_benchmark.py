@@ -25,13 +25,17 @@ IMPLEMENTATIONS = {"fn", "fn_history", "fn_prepared", "app", "cascade_floor", "l
 SCENARIOS = {"1 client", "2 clients", "2 clients, shared set"}
 
 
+def _server_dsn(server: Any) -> str:
+    """The test server's maintenance database, from which the benchmark creates and drops its own."""
+    return make_conninfo(
+        host=server.host, port=server.port, user=server.user, password=server.password, dbname="postgres"
+    )
+
+
 @pytest.fixture(scope="module")
 def results(postgresql_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """One tiny run of the benchmark, in a database of its own that is dropped afterwards."""
-    server = postgresql_server
-    server_dsn = make_conninfo(
-        host=server.host, port=server.port, user=server.user, password=server.password, dbname="postgres"
-    )
+    server_dsn = _server_dsn(postgresql_server)
     out = tmp_path_factory.mktemp("bench")
     database = f"jobmon_bench_test_{os.getpid()}"
     command = [sys.executable, "-m", "benchmarks", "--dsn", server_dsn, "--database", database]
@@ -114,12 +118,9 @@ def test_the_floors_in_the_lock_order_are_compared_with_the_cascade_floor(result
     assert "locked_floor/cascade_floor" in ratios_printed and "fn_prepared/plpgsql_floor" in ratios_printed
 
 
-def test_the_plpgsql_floor_runs_as_the_owner_with_a_pinned_search_path(postgresql_server: Any, tmp_path: Path):
+def test_the_plpgsql_floor_runs_as_the_owner_with_a_pinned_search_path(postgresql_server: Any):
     """It must pay what the function pays for being called: the owner's rights and a pinned search_path."""
-    server = postgresql_server
-    server_dsn = make_conninfo(
-        host=server.host, port=server.port, user=server.user, password=server.password, dbname="postgres"
-    )
+    server_dsn = _server_dsn(postgresql_server)
     database = f"jobmon_floor_test_{os.getpid()}"
     try:
         dsn = recreate_database(server_dsn, database)
