@@ -12,15 +12,18 @@ Two measurements, on the same server as the rest of the benchmark:
      statement each, no validation, no locks taken first): the floor.
    Each round runs on a fresh batch after VACUUM ANALYZE and a CHECKPOINT;
    the median of --batch-rounds rounds is reported.
-   Targets: the function >= 20x faster than the single-row calls, and at most
-   1.5x the bare UPDATE.
+   The function runs with the history on and, on a batch of its own, off.
+   Targets: the function >= 20x faster than the single-row calls, at most
+   1.5x the bare UPDATE, and with the history at most 1.4x without it.
 
 2. queue_task_batch() of --queue-size tasks and log_heartbeats() of
    --queue-size ids, --repeats times each, on a database holding a workflow
    of 10,000 task instances and then (with --big-instances N, for example
    1500000) of N task instances, built with one INSERT ... SELECT
-   generate_series. Target: each call under 10 ms, and flat cost from the
-   small to the big database. The plans of the statements inside the
+   generate_series; queue_task_batch alternately with the history on and off.
+   Targets: queue_task_batch under 10 ms and log_heartbeats under 5 ms, flat
+   cost from the small to the big database, and queue_task_batch with the
+   history at most 1.3x without it. The plans of the statements inside the
    functions are captured with auto_explain (ANALYZE, BUFFERS, nested
    statements) when the session may load it (a superuser), and written to
    batch_plans.txt.
@@ -101,13 +104,30 @@ class BatchResults:
                 True,
             ),
         ]
+        if self.sizes.history:
+            checks.append(
+                Target(
+                    f"launch_array_batch of {n}, history on / off: x the time",
+                    fn / self.launch_median("launch_array_batch_history_off"),
+                    1.4,
+                    True,
+                )
+            )
         for db, calls in self.call_ms.items():
-            for name, times in calls.items():
-                checks.append(Target(f"{name} of {self.sizes.queue_size} on {db}: median ms", _p50(times), 10.0, True))
+            for name in ("queue_task_batch", "log_heartbeats"):
+                limit = 10.0 if name == "queue_task_batch" else 5.0
+                checks.append(
+                    Target(f"{name} of {self.sizes.queue_size} on {db}: median ms", _p50(calls[name]), limit, True)
+                )
+            if self.sizes.history:
+                ratio = _p50(calls["queue_task_batch"]) / _p50(calls["queue_task_batch_history_off"])
+                checks.append(
+                    Target(f"queue_task_batch of {self.sizes.queue_size} on {db}, history on / off", ratio, 1.3, True)
+                )
         sizes = list(self.call_ms)
         if len(sizes) == 2:
             small, big = sizes
-            for name in self.call_ms[small]:
+            for name in ("queue_task_batch", "log_heartbeats"):
                 ratio = _p50(self.call_ms[big][name]) / _p50(self.call_ms[small][name])
                 checks.append(Target(f"{name}: median on {big} / on {small} (flat: <= 1.5)", ratio, 1.5, True))
         return checks
@@ -247,19 +267,28 @@ def launch_round(dsn: str, size: int, results: BatchResults) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         batches = {
             name: make_instantiated_batch(conn, size)
-            for name in ("launch_array_batch", "single_row_one_transaction", "single_row_autocommit", "bare_update")
+            for name in (
+                "launch_array_batch",
+                "launch_array_batch_history_off",
+                "single_row_one_transaction",
+                "single_row_autocommit",
+                "bare_update",
+            )
         }
         workload.settle(conn)
 
-        array_id, batch_num, _ = batches["launch_array_batch"]
-        elapsed = _timed(
-            conn,
-            lambda: conn.execute(
-                "select count(*) from jobmon.launch_array_batch(%s, %s, %s) where outcome = 'applied'",
-                (array_id, batch_num, INCREMENT),
-            ),
-        )
-        results.launch_seconds.setdefault("launch_array_batch", []).append(elapsed)
+        for name, history in (("launch_array_batch", results.sizes.history), ("launch_array_batch_history_off", False)):
+            set_history(conn, history)
+            array_id, batch_num, _ = batches[name]
+            launch = (array_id, batch_num, INCREMENT)
+            elapsed = _timed(
+                conn,
+                lambda launch=launch: conn.execute(  # type: ignore[misc]
+                    "select count(*) from jobmon.launch_array_batch(%s, %s, %s) where outcome = 'applied'", launch
+                ),
+            )
+            results.launch_seconds.setdefault(name, []).append(elapsed)
+        set_history(conn, results.sizes.history)
 
         _, _, ids = batches["single_row_one_transaction"]
 
@@ -312,7 +341,7 @@ def call_round(conn: psycopg.Connection[Any], sizes: BatchSizes, label: str, res
     n = sizes.queue_size
     workflow_id, run_id, array_id, res_id = _workflow(conn)
     task_sets = []
-    for _ in range(sizes.repeats):
+    for _ in range(2 * sizes.repeats):  # half queued with the history on, half with it off
         rows = conn.execute(
             "insert into jobmon.task (workflow_id, array_id, status, task_resources_id)"
             " select %s, %s, 'G', %s from generate_series(1, %s) returning id",
@@ -326,15 +355,18 @@ def call_round(conn: psycopg.Connection[Any], sizes: BatchSizes, label: str, res
         (launched[2],),
     )
     workload.settle(conn)
-    times: dict[str, list[float]] = {"queue_task_batch": [], "log_heartbeats": []}
-    for tasks in task_sets:
+    times: dict[str, list[float]] = {"queue_task_batch": [], "queue_task_batch_history_off": [], "log_heartbeats": []}
+    for i, tasks in enumerate(task_sets):
+        name, history = ("queue_task_batch", sizes.history) if i % 2 == 0 else ("queue_task_batch_history_off", False)
+        set_history(conn, history)
         started = time.perf_counter()
         rows = conn.execute(
             "select * from jobmon.queue_task_batch(%s, %s, %s, %s)", (tasks, array_id, res_id, run_id), prepare=True
         ).fetchall()
-        times["queue_task_batch"].append((time.perf_counter() - started) * 1000)
+        times[name].append((time.perf_counter() - started) * 1000)
         if [r[1] for r in rows] != ["applied"] * n:
             raise RuntimeError("queue_task_batch did not queue every task")
+    set_history(conn, sizes.history)
     for _ in range(sizes.repeats):
         started = time.perf_counter()
         rows = conn.execute(

@@ -9,6 +9,8 @@ anything else is raised.
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 
 from jobmon_db import InvalidStateTransition, transition_task_instance
@@ -92,6 +94,102 @@ class CascadeFloor(_Autocommit):
         return {"ti": task_instance_id, "status": new_status, "task_status": self.TASK_STATUS.get(new_status, "E")}
 
 
+class HistoryFloor(CascadeFloor):
+    """The cascade floor that also records the move: both rows written and their two history rows, one statement.
+
+    Still no validation and no lock order: the least a cascading transition
+    that keeps the transition history can cost.
+    """
+
+    SQL = (
+        "with ti as (update jobmon.task_instance set status = %(status)s, status_date = now() where id = %(ti)s"
+        " returning id, task_id),"
+        " t as (update jobmon.task t set status = %(task_status)s, status_date = now() from ti"
+        " where t.id = ti.task_id returning t.id)"
+        " insert into jobmon.transition_history"
+        " (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)"
+        " select 'TaskInstance', ti.id, ti.task_id, ti.id, null, %(status)s, 'history_floor' from ti"
+        " union all select 'Task', t.id, t.id, %(ti)s, null, %(task_status)s, 'history_floor' from t"
+    )
+
+
+class AppLean(_Autocommit):
+    """A lean application-side state machine: lock both rows, check in Python, update both, record, commit.
+
+    psycopg with prepared statements, no ORM: the task instance's task is read,
+    the task locked, then the instance (the project's lock order); the move is
+    checked against the reference model's lists (app_model) and written with
+    the same history rows the function records.
+    """
+
+    ERROR_STATES = ("W", "E", "U", "Z")
+
+    def transition(self, task_instance_id: int, new_status: str) -> str:
+        conn = self.conn
+        with conn.transaction():
+            (task_id,) = _one(conn, "select task_id from jobmon.task_instance where id = %s", task_instance_id)
+            task_status, attempts, max_attempts = _one(
+                conn,
+                "select status, num_attempts, max_attempts from jobmon.task where id = %s for no key update",
+                task_id,
+            )
+            (status,) = _one(conn, "select status from jobmon.task_instance where id = %s for no key update",
+                             task_instance_id)  # fmt: skip
+            if (status, new_status) in app_model.TaskInstance.untimely_transitions:
+                return "untimely"
+            if (status, new_status) not in app_model.TaskInstance.valid_transitions:
+                return "rejected"
+            steps = self._task_steps(new_status, task_status, attempts, max_attempts)
+            if steps is None:
+                return "rejected"
+            conn.execute(
+                "update jobmon.task_instance set status = %s, status_date = now() where id = %s",
+                (new_status, task_instance_id),
+                prepare=True,
+            )
+            history = [("TaskInstance", task_instance_id, task_id, status, new_status)]
+            if steps:
+                conn.execute(
+                    "update jobmon.task set status = %s, status_date = now() where id = %s",
+                    (steps[-1][1], task_id),
+                    prepare=True,
+                )
+                history += [("Task", task_id, task_id, old, new) for old, new in steps]
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "insert into jobmon.transition_history"
+                    " (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)"
+                    " values (%s, %s, %s, %s, %s, %s, 'app_lean')",
+                    [(m, o, t, task_instance_id, f, s) for m, o, t, f, s in history],
+                )
+        return "applied"
+
+    def _task_steps(self, new_status: str, task_status: str, attempts: int, max_attempts: int) -> list[Any] | None:
+        """The task's moves the reference cascade makes, as (from, to) pairs; None when one is not allowed."""
+        if new_status in self.ERROR_STATES:
+            path = ["E", "F" if attempts >= max_attempts else "A" if new_status == "Z" else "G"]
+        elif new_status == "F":
+            path = ["E", "F"]
+        else:
+            path = [new_status] if new_status in ("Q", "I", "O", "R", "D") else []
+        steps, current = [], task_status
+        for target in path:
+            if target == current:
+                continue
+            if (current, target) not in app_model.Task.valid_transitions:
+                return None
+            steps.append((current, target))
+            current = target
+        return steps
+
+
+def _one(conn: psycopg.Connection[Any], query: str, *params: object) -> tuple[Any, ...]:
+    row = conn.execute(query, params, prepare=True).fetchone()
+    if row is None:
+        raise LookupError(f"no row: {query} {params}")
+    return tuple(row)
+
+
 class LockedFloor(CascadeFloor):
     """The cascade floor in the project's lock order: the task locked first, then both rows written.
 
@@ -110,7 +208,7 @@ class LockedFloor(CascadeFloor):
 
 # The least a PL/pgSQL function costs that is called as transition_task_instance() is: it runs as
 # the schema's owner (SECURITY DEFINER) with a pinned search_path, reads the task instance, locks its
-# task, writes both rows by their row version and returns the same result row. No rule, no check.
+# task, writes both rows by id and returns the same result row. No rule, no check, no history.
 PLPGSQL_FLOOR_SQL = """
 create or replace function public.plpgsql_floor(task_instance_id bigint, new_status text, task_status text)
 returns jobmon.task_instance_transition_result
@@ -122,19 +220,17 @@ as $$
 declare
     ti_task_id bigint;
     ti_status  text;
-    ti_ctid    tid;
     task_before text;
     attempts   integer;
-    task_ctid  tid;
     moved_at   timestamptz;
 begin
-    select ti.task_id, ti.status, ti.ctid into ti_task_id, ti_status, ti_ctid
+    select ti.task_id, ti.status into ti_task_id, ti_status
       from jobmon.task_instance ti where ti.id = task_instance_id;
-    select t.status, t.num_attempts, t.ctid into task_before, attempts, task_ctid
+    select t.status, t.num_attempts into task_before, attempts
       from jobmon.task t where t.id = ti_task_id for no key update;
     update jobmon.task_instance ti set status = new_status, status_date = now()
-     where ti.ctid = ti_ctid returning ti.status_date into moved_at;
-    update jobmon.task t set status = task_status, status_date = now() where t.ctid = task_ctid;
+     where ti.id = task_instance_id returning ti.status_date into moved_at;
+    update jobmon.task t set status = plpgsql_floor.task_status, status_date = now() where t.id = ti_task_id;
     return (task_instance_id, ti_task_id, 'applied', ti_status, new_status, task_before, task_status, attempts,
             moved_at, false)::jobmon.task_instance_transition_result;
 end;
@@ -177,9 +273,11 @@ class Floor(_Autocommit):
 
 DRIVERS = {
     "fn": FnWrapper,
-    "fn_history": FnWrapper,
     "fn_prepared": FnPrepared,
+    "fn_no_history": FnPrepared,
     "app": App,
+    "app_lean": AppLean,
+    "history_floor": HistoryFloor,
     "cascade_floor": CascadeFloor,
     "locked_floor": LockedFloor,
     "plpgsql_floor": PlpgsqlFloor,

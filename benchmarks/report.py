@@ -10,7 +10,7 @@ from typing import Any
 
 from .runner import ANSWERS, IMPLEMENTATIONS, RunResult
 
-FN_VARIANTS = ("fn", "fn_prepared")
+FN_VARIANTS = ("fn", "fn_prepared")  # the shipped configuration: the history on
 # The cascade floor with what the function cannot do without: the lock order, then also a PL/pgSQL call as the owner.
 LOCK_ORDER_FLOORS = ("locked_floor", "plpgsql_floor")
 
@@ -90,10 +90,14 @@ def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
     table: dict[str, dict[str, dict[str, float]]] = {}
     for scenario in dict.fromkeys(s.scenario for s in summaries):
         app, floor = _find(summaries, "app", scenario), _find(summaries, "floor", scenario)
+        app_lean = _find(summaries, "app_lean", scenario)
+        history_floor = _find(summaries, "history_floor", scenario)
         cascade_floor = _find(summaries, "cascade_floor", scenario)
         plpgsql_floor = _find(summaries, "plpgsql_floor", scenario)
         table[scenario] = {
             fn: {
+                "fn/history_floor cost": history_floor.throughput / _find(summaries, fn, scenario).throughput,
+                "fn/app_lean speed-up": _find(summaries, fn, scenario).throughput / app_lean.throughput,
                 "fn/app speed-up": _find(summaries, fn, scenario).throughput / app.throughput,
                 "fn/cascade_floor cost": cascade_floor.throughput / _find(summaries, fn, scenario).throughput,
                 "fn/plpgsql_floor cost": plpgsql_floor.throughput / _find(summaries, fn, scenario).throughput,
@@ -102,6 +106,9 @@ def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
             for fn in FN_VARIANTS
         }
         table[scenario]["cascade_floor"] = {"cascade_floor/floor cost": floor.throughput / cascade_floor.throughput}
+        table[scenario]["history_floor"] = {
+            "history_floor/cascade_floor cost": cascade_floor.throughput / history_floor.throughput
+        }
         for name in LOCK_ORDER_FLOORS:
             cost = cascade_floor.throughput / _find(summaries, name, scenario).throughput
             table[scenario][name] = {f"{name}/cascade_floor cost": cost}
@@ -109,9 +116,10 @@ def ratios(summaries: list[Summary]) -> dict[str, dict[str, dict[str, float]]]:
 
 
 def history_cost(summaries: list[Summary]) -> dict[str, float]:
-    """Per scenario: time per transition with the history recorded over without (fn vs fn_history)."""
+    """Per scenario: time per transition with the history recorded over without (fn_prepared vs fn_no_history)."""
     return {
-        scenario: _find(summaries, "fn", scenario).throughput / _find(summaries, "fn_history", scenario).throughput
+        scenario: _find(summaries, "fn_no_history", scenario).throughput
+        / _find(summaries, "fn_prepared", scenario).throughput
         for scenario in dict.fromkeys(s.scenario for s in summaries)
     }
 
@@ -122,13 +130,14 @@ def targets(summaries: list[Summary]) -> list[Target]:
     one, many, shared = list(by_scenario)
     checks = []
     for fn in FN_VARIANTS:
-        checks.append(_at_least(f"{fn} >= 2.5x app throughput, {one}", by_scenario[one][fn]["fn/app speed-up"], 2.5))
-        for scenario in (many, shared):
-            speed_up = by_scenario[scenario][fn]["fn/app speed-up"]
-            checks.append(_at_least(f"{fn} not slower than app, {scenario}", speed_up, 1.0))
         for scenario in (one, many):
-            cost = by_scenario[scenario][fn]["fn/cascade_floor cost"]
-            checks.append(Target(f"{fn} costs <= 1.2x cascade_floor, {scenario}", cost, cost <= 1.2))
+            cost = by_scenario[scenario][fn]["fn/history_floor cost"]
+            checks.append(Target(f"{fn} costs <= 1.2x history_floor, {scenario}", cost, cost <= 1.2))
+        lean = by_scenario[one][fn]["fn/app_lean speed-up"]
+        checks.append(_at_least(f"{fn} >= 2x app_lean throughput, {one}", lean, 2.0))
+        for scenario in (many, shared):
+            speed_up = by_scenario[scenario][fn]["fn/app_lean speed-up"]
+            checks.append(_at_least(f"{fn} not slower than app_lean, {scenario}", speed_up, 1.0))
         checks.append(_no_multixacts(_find(summaries, fn, many)))
         checks.append(_only_state_machine_answers(_find(summaries, fn, shared)))
     return checks
@@ -188,7 +197,8 @@ def ratios_text(summaries: list[Summary]) -> str:
     ]
     for scenario, variants in ratios(summaries).items():
         cells = "; ".join(
-            f"{fn}/app {v['fn/app speed-up']:.2f}x, {fn}/cascade_floor {v['fn/cascade_floor cost']:.2f}x,"
+            f"{fn}/history_floor {v['fn/history_floor cost']:.2f}x, {fn}/app_lean {v['fn/app_lean speed-up']:.2f}x,"
+            f" {fn}/app {v['fn/app speed-up']:.2f}x, {fn}/cascade_floor {v['fn/cascade_floor cost']:.2f}x,"
             f" {fn}/plpgsql_floor {v['fn/plpgsql_floor cost']:.2f}x, {fn}/floor {v['fn/floor cost']:.2f}x"
             for fn, v in variants.items()
             if fn in FN_VARIANTS
@@ -197,8 +207,14 @@ def ratios_text(summaries: list[Summary]) -> str:
             f"{name}/cascade_floor {variants[name][f'{name}/cascade_floor cost']:.2f}x" for name in LOCK_ORDER_FLOORS
         )
         cascade = variants["cascade_floor"]["cascade_floor/floor cost"]
-        lines.append(f"  {scenario}: {cells}; {floors}; cascade_floor/floor {cascade:.2f}x")
-    lines.append("History (fn_history/fn: cost per transition with the transition history recorded, 1.0 is free):")
+        history = variants["history_floor"]["history_floor/cascade_floor cost"]
+        lines.append(
+            f"  {scenario}: {cells}; {floors}; history_floor/cascade_floor {history:.2f}x;"
+            f" cascade_floor/floor {cascade:.2f}x"
+        )
+    lines.append(
+        "History (fn_prepared/fn_no_history: cost per transition with the transition history recorded, 1.0 is free):"
+    )
     lines += [f"  {scenario}: {cost:.2f}x" for scenario, cost in history_cost(summaries).items()]
     return "\n".join(lines)
 

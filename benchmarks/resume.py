@@ -157,7 +157,9 @@ def run(
 
         # The change feed: a cursor past everything, 1,000 status changes, then the sync.
         conn.execute("select pg_current_xact_id()")  # nothing pending of ours
-        cursor = int(conn.execute("select pg_snapshot_xmin(pg_current_snapshot())::text").fetchone()[0])
+        cursor = int(conn.execute(  # a cursor as the feed gives it: this cluster's tag above the transaction id
+            "select jobmon._feed_cluster_tag() + pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        ).fetchone()[0])  # fmt: skip
         running = [r[0] for r in conn.execute(
             "select id from jobmon.task_instance where workflow_run_id = %s and status = 'R'"
             " and report_by_date > now() order by id limit %s", (run_id, RUNNING))]  # fmt: skip
@@ -177,7 +179,8 @@ def run(
             results.feed_ms.append(ms)
         feed_plan = conn.execute(
             "explain (analyze, buffers) select t.id, t.status from jobmon.task t where t.workflow_id = %s"
-            " and t.status_xid >= %s::text::xid8 and t.status_xid < pg_snapshot_xmin(pg_current_snapshot())",
+            " and t.status_xid >= (%s::bigint & (2^44 - 1)::bigint)::text::xid8"
+            " and t.status_xid < pg_snapshot_xmin(pg_current_snapshot())",
             (wf, cursor),
         ).fetchall()
         with (out / "resume_plans.txt").open("a", encoding="utf-8") as f:

@@ -25,9 +25,21 @@ from jobmon_db.history import set_history
 from . import workload
 from .drivers import DRIVERS
 
-IMPLEMENTATIONS = ("fn", "fn_history", "fn_prepared", "app", "cascade_floor", "locked_floor", "plpgsql_floor", "floor")
-# Only fn_history runs with the transition history recorded; every other run has it off.
-HISTORY_ON = ("fn_history",)
+IMPLEMENTATIONS = (
+    "fn",
+    "fn_prepared",
+    "fn_no_history",
+    "app",
+    "app_lean",
+    "history_floor",
+    "cascade_floor",
+    "locked_floor",
+    "plpgsql_floor",
+    "floor",
+)
+# The shipped configuration records the history: the function runs with it on, except fn_no_history. The
+# app-side implementations and the history floor write their own history rows; the other floors none.
+HISTORY_ON = ("fn", "fn_prepared")
 ANSWERS = ("applied", "untimely", "rejected")
 WAIT_SECONDS = 600  # give up on a client that hangs this long
 PROGRESS_EVERY = 25  # requests between two updates of the shared progress counter

@@ -4,6 +4,9 @@ Call :func:`transition_task_instance` (or its async twin) with a psycopg 3
 connection; the database validates and applies the transition.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
 from .batches import (
     ArrayWorkerTaskInstance,
     DistributorIdLogged,
@@ -33,13 +36,17 @@ from .distributor import (
     log_unknown_error_async,
 )
 from .errors import (
+    CursorFromAnotherCluster,
     InvalidArgument,
     InvalidStateTransition,
     JobmonDBError,
+    LimitExceeded,
     RetryableError,
     TaskInstanceNotFound,
+    TaskResourcesNotFound,
     TransitionTimeout,
     UnknownStatus,
+    WorkflowMismatch,
     WorkflowNotFound,
     WorkflowRunNotFound,
 )
@@ -63,6 +70,7 @@ from .resume import (
     triage_overdue_async,
 )
 from .statuses import TaskInstanceStatus, TaskStatus
+from .tasks import BoundTask, TaskBinding, bind_tasks
 from .transitions import TransitionResult, transition_task_instance, transition_task_instance_async
 from .wire import (
     CallSiteResult,
@@ -85,7 +93,18 @@ from .worker_node import (
     log_running_async,
 )
 
+try:
+    #: The release: `jobmon-db --version`, and what `migrate` records in the database.
+    __version__ = _version("jobmon-db")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
+    "BoundTask",
+    "TaskBinding",
+    "bind_tasks",
+    "__version__",
+    "CursorFromAnotherCluster",
     "InvalidArgument",
     "InvalidStateTransition",
     "JobmonDBError",
@@ -104,6 +123,9 @@ __all__ = [
     "transition_task_instance_async",
     "WorkflowNotFound",
     "WorkflowRunNotFound",
+    "TaskResourcesNotFound",
+    "WorkflowMismatch",
+    "LimitExceeded",
     "KillResult",
     "TaskReset",
     "TaskStatusChange",

@@ -44,7 +44,7 @@ class QueuedTask(StatusCodes):
     """One row of jobmon.queue_task_batch(): a requested task and what the call did to it."""
 
     task_id: int
-    #: applied (queued now), skipped (not in G or A), invalid (the rules refuse G/A -> Q),
+    #: applied (queued now), skipped (not in G or A), invalid (the rules refuse G/A -> Q, or no attempts left),
     #: wrong_array (the task belongs to another array), not_found.
     outcome: str
     task_status: TaskStatus | None
@@ -73,7 +73,8 @@ class InstantiatedTaskInstance(StatusCodes):
     array_id: int | None
     array_batch_num: int | None
     array_step_id: int | None
-    #: applied, unchanged (already I), skipped (instance or task not Q), invalid, refused, conflict, not_found.
+    #: applied, unchanged (already I), skipped (instance or task not Q), invalid, refused, conflict, not_found,
+    #: stale (an attempt its task has left behind: finished instead, K -> F).
     outcome: str
 
     @property
@@ -88,7 +89,8 @@ class LaunchedTaskInstance(StatusCodes):
     task_instance_id: int
     task_id: int
     array_step_id: int | None
-    #: applied, unchanged (already O), skipped (instance or task not I), invalid, refused, conflict.
+    #: applied, unchanged (already O), skipped (instance or task not I), invalid, refused, conflict,
+    #: stale (an attempt its task has left behind: told to die instead, I -> K).
     outcome: str
     previous_status: TaskInstanceStatus
     status: TaskInstanceStatus
@@ -109,7 +111,8 @@ class DistributorIdLogged(StatusCodes):
 
     array_step_id: int
     task_instance_id: int | None
-    #: applied, unchanged, skipped (not O or R), invalid (None or too long), conflict (two ids), not_found.
+    #: applied, unchanged, ignored (another id is recorded: kept), skipped (not O or R),
+    #: invalid (None, blank or too long), conflict (two ids), not_found.
     outcome: str
     status: TaskInstanceStatus | None
     distributor_id: str | None
@@ -180,9 +183,7 @@ def _interval(name: str, value: Any) -> timedelta | None:
         return None
     if not isinstance(value, timedelta):
         raise InvalidArgument(f"{name} must be a datetime.timedelta, not {type(value).__name__}: {value!r}"[:300])
-    if value <= timedelta(0):
-        raise InvalidArgument(f"{name} must be positive, not {value}")
-    return value
+    return value  # which intervals are usable is the database's rule (jobmon._require_interval)
 
 
 def _distributor_ids(values: Iterable[str | None] | None) -> list[str | None] | None:

@@ -1,12 +1,14 @@
 """The jobmon-db command line.
 
-    jobmon-db [--dsn DSN] migrate [--lock-timeout T] [--role-prefix P] | status
+    jobmon-db [--dsn DSN] migrate [--lock-timeout T] [--role-prefix P] [--adopt-roles] | status
                           | rollback [--all | --count N] [--yes] [--lock-timeout T]
                           | transition TASK_INSTANCE_ID STATUS [--json] [--lock-timeout T]
                           | show TASK_INSTANCE_ID [--json] | demo
                           | history [TASK_INSTANCE_ID] [--json] [--enable | --disable | --state]
                           | graph [--format mermaid|dot|svg|png] [--machine M] [--counts] [--output FILE]
-                          | simulate [--tasks N] [--workers N] [--seed S] [fault rates] [--keep] [--json]
+                          | simulate [--tasks N] [--workers N] [--seed S] [fault rates] [--through-jobmon-server [URL]]
+                          |          [--keep] [--json]
+                          | jobmon-server [--host H] [--port P] [--prepare-only | --no-prepare] [--lock-timeout T]
 
 The connection comes from --dsn, then $JOBMON_DB_DSN, then libpq's defaults
 (PGHOST, PGDATABASE, ...). Exit status: 0 done (an untimely request too),
@@ -23,15 +25,15 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from . import graph
+from . import __version__, graph
 from . import migrate as migrations
+from .batches import queue_task_batch
 from .connection import DSN_ENV_VAR, resolve_dsn
 from .errors import JobmonDBError, translate
 from .history import HistoryEntry, history_enabled, set_history, task_instance_history
@@ -51,16 +53,25 @@ def _status_argument(text: str) -> TaskInstanceStatus:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _task_instance_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a task instance id: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"task instance ids are positive: {text!r}")
-    if value >= 2**63:
-        raise argparse.ArgumentTypeError(f"task instance ids fit in a bigint (at most {2**63 - 1}): {text!r}")
-    return value
+def _row_id(what: str) -> Any:
+    """The parser of a bigint id of `what` ("task instance", "workflow"): its errors name it."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {what} id: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{what} ids are positive: {text!r}")
+        if value >= 2**63:
+            raise argparse.ArgumentTypeError(f"{what} ids fit in a bigint (at most {2**63 - 1}): {text!r}")
+        return value
+
+    return parse
+
+
+_task_instance_id = _row_id("task instance")
+_workflow_id = _row_id("workflow")
 
 
 def _count(text: str) -> int:
@@ -74,9 +85,10 @@ def _count(text: str) -> int:
 
 
 def _lock_timeout(text: str) -> str:
-    if not migrations.LOCK_TIMEOUT_PATTERN.match(text.strip()):
-        raise argparse.ArgumentTypeError(f"not a lock timeout: {text!r}; use e.g. 500ms, 10s, 2min (0: no limit)")
-    return text.strip()
+    try:
+        return migrations.check_lock_timeout(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _status_table() -> str:
@@ -91,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="The Jobmon task-instance state machine in PostgreSQL.", parents=[common]
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version('jobmon-db')}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lock_help = "wait at most this long for a lock held by others, then fail and change nothing (default: %(default)s)"
 
@@ -108,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--role-prefix",
         default=os.environ.get(ROLE_PREFIX_ENV_VAR) or None,
         help=f"prefix of the role names the migrations create and grant to (default: ${ROLE_PREFIX_ENV_VAR}, unset)",
+    )
+    migrate.add_argument(
+        "--adopt-roles",
+        action="store_true",
+        help="use roles of the deployment's names that already exist even when they have more than NOLOGIN"
+        " (LOGIN, a password, SUPERUSER, CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS, memberships);"
+        " without it migrate refuses them and changes nothing (see docs/roles.md)",
     )
 
     what = "list migrations and sql/ files: applied, pending, changed or missing"
@@ -169,7 +188,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_history_and_graph_parsers(commands, common)
     _add_simulate_parser(commands, common)
+    _add_jobmon_server_parser(commands, common)
     return parser
+
+
+def _add_jobmon_server_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    what = "run upstream Jobmon's server on this database, its state-machine routes answered by jobmon-db"
+    server = commands.add_parser(
+        "jobmon-server",
+        parents=[common],
+        help=what,
+        description=f"{what[0].upper()}{what[1:]} (needs `pip install 'jobmon-db[jobmon]'` on top of upstream"
+        " Jobmon 3.6). It first creates or upgrades upstream's tables when the role may (the schema's owner, a"
+        " superuser); a login role with only the application role just checks they are there. Upstream's"
+        " JOBMON__... settings apply, except the database, which is --dsn's. See docs/jobmon-server.md.",
+    )
+    server.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    server.add_argument("--port", type=_bounded(int, 0, 65535), default=8070, help="default %(default)s")
+    preparing = server.add_mutually_exclusive_group()
+    preparing.add_argument(
+        "--prepare-only", action="store_true", help="create or upgrade upstream's tables and grants, then exit (owner)"
+    )
+    preparing.add_argument("--no-prepare", action="store_true", help="only check that upstream's tables are there")
+    server.add_argument(
+        "--lock-timeout",
+        type=_lock_timeout,
+        default="5s",
+        help="a request waits at most this long for a row lock, then gets HTTP 423, which upstream's client"
+        " retries (default %(default)s)",
+    )
 
 
 def _label(code: str) -> str:
@@ -205,16 +252,22 @@ def _print_view(view: TaskInstanceView, as_json: bool) -> None:
 
 
 def _demo(conn: psycopg.Connection[Any]) -> None:
+    # A task is registered in G, as every writer registers one; the functions make every move from there.
     row = conn.execute(
         """
         with wf as (insert into jobmon.workflow (name) values ('jobmon-db demo') returning id),
-             t as (insert into jobmon.task (workflow_id, name, status, num_attempts, max_attempts)
-                   select id, 'demo task', 'Q', 1, 2 from wf returning id)
-        insert into jobmon.task_instance (task_id) select id from t returning id
+             run as (insert into jobmon.workflow_run (workflow_id) select id from wf returning id),
+             arr as (insert into jobmon.array (workflow_id, name) select id, 'demo' from wf returning id),
+             t as (insert into jobmon.task (workflow_id, array_id, name, max_attempts)
+                   select wf.id, arr.id, 'demo task', 2 from wf, arr returning id, array_id)
+        select t.id, t.array_id, run.id from t, run
         """
     ).fetchone()
     assert row is not None
-    ti = row[0]
+    task_id, array_id, workflow_run_id = row
+    (queued,) = queue_task_batch(conn, [task_id], array_id, None, workflow_run_id)
+    assert queued.task_instance_id is not None, queued
+    ti = queued.task_instance_id
     print(f"created task instance {ti} (status Q) of a queued task")
     for status in ("I", "O", "R", "O", "D", "R"):
         print(f"$ {PROG} transition {ti} {status}")
@@ -341,8 +394,15 @@ def _bounded(kind: type, low: float, high: float) -> Any:
     return parse
 
 
+def _limit(kind: type, option: str) -> Any:
+    """The parser of a numeric simulate option, bounded by jobmon_db.simulate.LIMITS."""
+    from .simulate import LIMITS
+
+    return _bounded(kind, *LIMITS[option])
+
+
 def _add_simulate_parser(commands: Any, common: argparse.ArgumentParser) -> None:
-    from .simulate import MAX_ARRAY_SIZE, FaultRates, SimulationOptions
+    from .simulate import MAX_ARRAY_SIZE, START_SERVER, FaultRates, SimulationOptions
 
     defaults, rates = SimulationOptions(), FaultRates()
     what = "run a simulated Jobmon workflow against the database and check the invariants"
@@ -355,25 +415,28 @@ def _add_simulate_parser(commands: Any, common: argparse.ArgumentParser) -> None
         " injected at the given rates (planned from --seed) and one cold resume half way. Prints a summary and the"
         " invariants; exit 1 when one fails. Its rows are removed afterwards unless --keep. See docs/simulate.md.",
     )
-    sim.add_argument("--tasks", type=_bounded(int, 1, 10**6), default=defaults.tasks, help="default %(default)s")
-    sim.add_argument("--workers", type=_bounded(int, 1, 200), default=defaults.workers, help="default %(default)s")
+    sim.add_argument("--tasks", type=_limit(int, "tasks"), default=defaults.tasks, help="default %(default)s")
+    sim.add_argument("--workers", type=_limit(int, "workers"), default=defaults.workers, help="default %(default)s")
     sim.add_argument("--seed", type=int, default=defaults.seed, help="the plan's seed (default %(default)s)")
     sim.add_argument(
-        "--max-attempts", type=_bounded(int, 1, 100), default=defaults.max_attempts, help="default %(default)s"
+        "--max-attempts",
+        type=_limit(int, "max-attempts"),
+        default=defaults.max_attempts,
+        help="default %(default)s",
     )
     sim.add_argument(
         "--array-size",
-        type=_bounded(int, 1, MAX_ARRAY_SIZE),
+        type=_limit(int, "array-size"),
         default=defaults.array_size,
         help=f"tasks per queue_task_batch call, at most {MAX_ARRAY_SIZE} (default %(default)s)",
     )
     sim.add_argument(
         "--max-running",
-        type=_bounded(int, 0, 10**6),
+        type=_limit(int, "max-running"),
         default=defaults.max_running,
         help="tasks in flight (Q, I, O, R) at most, like Jobmon's max_concurrently_running (default: 4 per worker)",
     )
-    sim.add_argument("--arrays", type=_bounded(int, 1, 1000), default=defaults.arrays, help="default %(default)s")
+    sim.add_argument("--arrays", type=_limit(int, "arrays"), default=defaults.arrays, help="default %(default)s")
     for name, what in (
         ("app-error", "the worker reports an application error (E)"),
         ("resource-error", "the worker reports a resource error (Z)"),
@@ -393,24 +456,33 @@ def _add_simulate_parser(commands: Any, common: argparse.ArgumentParser) -> None
     sim.add_argument("--no-resume", action="store_true", help="no cold resume half way")
     sim.add_argument(
         "--heartbeat",
-        type=_bounded(float, 0.01, 60),
+        type=_limit(float, "heartbeat"),
         default=defaults.heartbeat,
         help="seconds between heartbeats; every other delay is a multiple of it (default %(default)s)",
     )
     sim.add_argument(
         "--timeout",
-        type=_bounded(float, 1, 86400),
+        type=_limit(float, "timeout"),
         default=defaults.timeout,
         help="give up after this many seconds (default %(default)s)",
+    )
+    sim.add_argument(
+        "--through-jobmon-server",
+        nargs="?",
+        const=START_SERVER,
+        metavar="URL",
+        help="make every call through upstream Jobmon's HTTP routes: on a `jobmon-db jobmon-server` started for the"
+        " run on a free port (no URL; needs upstream Jobmon 3.6 installed), or on the one running at URL (on the"
+        " same database; see docs/simulate.md for its settings)",
     )
     sim.add_argument("--keep", action="store_true", help="keep the workflow and its rows (see --check, --remove)")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     sim.add_argument("--no-progress", action="store_true", help="no progress bar (it is shown only on a terminal)")
     other = sim.add_mutually_exclusive_group()
     other.add_argument(
-        "--check", type=_task_instance_id, metavar="WORKFLOW_ID", help="only check the invariants of a kept run"
+        "--check", type=_workflow_id, metavar="WORKFLOW_ID", help="only check the invariants of a kept run"
     )
-    other.add_argument("--remove", type=_task_instance_id, metavar="WORKFLOW_ID", help="only remove a kept run's rows")
+    other.add_argument("--remove", type=_workflow_id, metavar="WORKFLOW_ID", help="only remove a kept run's rows")
 
 
 def _simulate(args: argparse.Namespace, dsn: str) -> int:
@@ -449,6 +521,7 @@ def _simulate(args: argparse.Namespace, dsn: str) -> int:
             heartbeat=args.heartbeat,
             timeout=args.timeout,
             keep=args.keep,
+            server=args.through_jobmon_server,
         )
         problems = options.problems()
         if problems:
@@ -465,7 +538,10 @@ def _simulate(args: argparse.Namespace, dsn: str) -> int:
             logger.setLevel(level)
     except SimulationError as error:
         print(f"{PROG} simulate: {error}", file=sys.stderr)
-        return 1
+        return getattr(error, "exit_code", 1)  # SimulationInterrupted: 130 for SIGINT
+    except KeyboardInterrupt:  # in --check or --remove: one transaction each, nothing half done
+        print(f"{PROG} simulate: interrupted", file=sys.stderr)
+        return 130
     print(json.dumps(summary.to_json(), default=str) if args.json else summary.text())
     return 0 if summary.ok else 1
 
@@ -486,15 +562,29 @@ def _rollback(args: argparse.Namespace, dsn: str) -> int:
 
 def _run(args: argparse.Namespace, dsn: str) -> int:
     if args.command == "migrate":
-        result = migrations.migrate(dsn, lock_timeout=args.lock_timeout, role_prefix=args.role_prefix)
+        result = migrations.migrate(
+            dsn, lock_timeout=args.lock_timeout, role_prefix=args.role_prefix, adopt_roles=args.adopt_roles
+        )
         print(result.describe())
     elif args.command == "status":
+        print(migrations.release(dsn).describe())
         for state in migrations.status(dsn):
             print(f"{state.state:<8} {state.id}")
     elif args.command == "rollback":
         return _rollback(args, dsn)
     elif args.command == "simulate":
         return _simulate(args, dsn)
+    elif args.command == "jobmon-server":
+        from .jobmon_server.serve import run
+
+        return run(
+            dsn,
+            host=args.host,
+            port=args.port,
+            prepare_only=args.prepare_only,
+            no_prepare=args.no_prepare,
+            lock_timeout=args.lock_timeout,
+        )
     else:
         with psycopg.connect(dsn, autocommit=True) as conn:
             if args.command == "transition":
@@ -579,6 +669,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger.addHandler(handler)
     try:
         return _run(args, dsn)
+    except BrokenPipeError:  # the reader went away (`jobmon-db status | head -1`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
     except (JobmonDBError, psycopg.Error) as error:
         _report(error, as_json=getattr(args, "json", False))
         return 1

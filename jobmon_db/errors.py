@@ -6,9 +6,13 @@
 | JM003        | TaskInstanceNotFound            |
 | JM010        | WorkflowRunNotFound             |
 | JM011        | WorkflowNotFound                |
+| JM012        | TaskResourcesNotFound           |
+| JM013        | WorkflowMismatch                |
+| JM030        | CursorFromAnotherCluster        |
 | 22023        | UnknownStatus                   |
 | 22004        | InvalidArgument                 |
 | 22001        | InvalidArgument (text too long) |
+| 54000        | LimitExceeded (too many ids)    |
 | 55P03, 57014 | TransitionTimeout (retryable)   |
 | 40P01, 40001 | RetryableError                  |
 
@@ -92,6 +96,22 @@ class WorkflowNotFound(JobmonDBError, LookupError):
     """No workflow has the given id (JM011)."""
 
 
+class TaskResourcesNotFound(JobmonDBError, LookupError):
+    """No task resources have the given id (JM012)."""
+
+
+class WorkflowMismatch(InvalidArgument):
+    """A workflow run given with rows of another workflow (JM013)."""
+
+
+class LimitExceeded(InvalidArgument):
+    """More ids in one call than a function accepts (54000); split the batch."""
+
+
+class CursorFromAnotherCluster(JobmonDBError, ValueError):
+    """A task_status_changes() cursor issued on another cluster, before a dump and restore (JM030): sync from 0."""
+
+
 class RetryableError(JobmonDBError):
     """The call was cancelled and changed nothing; making it again may succeed."""
 
@@ -106,6 +126,10 @@ _BY_SQLSTATE: dict[str, type[JobmonDBError]] = {
     "JM003": TaskInstanceNotFound,
     "JM010": WorkflowRunNotFound,
     "JM011": WorkflowNotFound,
+    "JM012": TaskResourcesNotFound,
+    "JM013": WorkflowMismatch,
+    "54000": LimitExceeded,
+    "JM030": CursorFromAnotherCluster,
     "22023": UnknownStatus,
     "22004": InvalidArgument,
     "22001": InvalidArgument,

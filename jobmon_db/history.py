@@ -1,7 +1,7 @@
 """Read the transition history, and turn it off and on (jobmon.transition_history).
 
 Every applied move of a task instance (and its creation) and of a task is
-recorded by triggers in the same transaction as the move; the order of the
+recorded by the move itself, in the same statement; the order of the
 history is the increasing ``id``. These functions never commit.
 """
 
@@ -18,13 +18,8 @@ from .transitions import _jobmon_errors
 
 HISTORY_SQL = "select * from jobmon.task_instance_history(%s)"
 SET_HISTORY_SQL = "select jobmon.set_history(%s)"
-# Enabled when every history trigger is (tgenabled 'O'; 'D' is disabled).
-HISTORY_ENABLED_SQL = """
-select coalesce(bool_and(g.tgenabled <> 'D'), false)
-  from pg_catalog.pg_trigger g
- where g.tgrelid in ('jobmon.task_instance'::regclass, 'jobmon.task'::regclass)
-   and g.tgname in ('record_history_insert', 'record_history_update', 'record_history')
-"""
+# The switch the moves read (jobmon.set_history() writes it).
+HISTORY_ENABLED_SQL = "select coalesce((select s.enabled from jobmon.history_setting s), false)"
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,11 @@ Safety in production:
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +40,9 @@ from yoyo import read_migrations
 from yoyo.backends.core.postgresql import PostgresqlPsycopgBackend
 from yoyo.connections import DatabaseURI
 
+from . import __version__
 from .errors import JobmonDBError
-from .sqlfiles import APPLIED, file_states
+from .sqlfiles import APPLIED, CHANGED, derived_drift, file_states, recorded_release, routine_drift
 
 MIGRATION_TABLE = "_yoyo_migration"
 #: Schema of yoyo's bookkeeping tables (_yoyo_migration, _yoyo_log, _yoyo_version).
@@ -49,7 +52,10 @@ _YOYO_TABLES = (MIGRATION_TABLE, "_yoyo_log", "_yoyo_version", "yoyo_lock")
 ADVISORY_LOCK_KEY = 0x6A6F626D6F6E6462
 #: How long a migration statement waits for a lock before giving up (PostgreSQL lock_timeout syntax).
 DEFAULT_LOCK_TIMEOUT = "10s"
-LOCK_TIMEOUT_PATTERN = re.compile(r"^\d+\s*(us|ms|s|min|h|d)?$")
+LOCK_TIMEOUT_PATTERN = re.compile(r"^(\d+)\s*(us|ms|s|min|h|d)?$")
+#: PostgreSQL keeps lock_timeout as an int of milliseconds: the longest one it accepts.
+MAX_LOCK_TIMEOUT_MS = 2**31 - 1
+_MS_PER_UNIT = {"us": 0.001, "ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
 APPLICATION_NAME = "jobmon-db migrate"
 
 
@@ -67,10 +73,33 @@ SQL_DIR = _data_dir("sql")
 
 @dataclass(frozen=True)
 class MigrationState:
-    """A versioned migration ('applied' or 'pending') or an sql/ file ('applied', 'changed', 'missing', 'pending')."""
+    """What `status` lists, each with its state.
+
+    A versioned migration ('applied' or 'pending'), an sql/ file ('applied',
+    'changed', 'missing', 'pending'), and what differs from the release the
+    last migrate installed: 'function SIGNATURE' ('changed', 'missing' or
+    'extra': replaced, dropped or created by hand) and 'derived NAME'
+    ('changed': a rule derived from the lookup tables that no longer equals
+    them). The next migrate repairs each of these.
+    """
 
     id: str
     state: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """The package's version and the one the database's last migrate recorded (None: 0.1.0, or not installed)."""
+
+    package: str
+    database: str | None
+
+    def describe(self) -> str:
+        """One line for a person, saying when the two differ and what to do."""
+        if self.database == self.package:
+            return f"jobmon-db {self.package}; the database was migrated by {self.database}"
+        recorded = self.database or "0.1.0 or earlier (no release recorded)"
+        return f"jobmon-db {self.package}; the database was migrated by {recorded}: they differ, run jobmon-db migrate"
 
 
 @dataclass(frozen=True)
@@ -95,6 +124,76 @@ class MigrationLockTimeout(JobmonDBError):
     """A migrate or rollback statement waited longer than lock_timeout for a lock; its transaction rolled back."""
 
     retryable = True
+
+
+class UnexpectedRoleAttributes(JobmonDBError):
+    """A role the deployment would use already exists with attributes it did not ask for; nothing was changed."""
+
+
+#: The attributes a deployment role is created without (it is NOLOGIN and nothing else), by pg_roles column.
+UNASKED_ROLE_ATTRIBUTES = {
+    "rolsuper": "SUPERUSER",
+    "rolcreaterole": "CREATEROLE",
+    "rolcreatedb": "CREATEDB",
+    "rolcanlogin": "LOGIN",
+    "rolreplication": "REPLICATION",
+    "rolbypassrls": "BYPASSRLS",
+}
+
+#: The actors of jobmon.deployment_role; migration 0002 names their roles <prefix>_<actor>.
+ACTORS = ("owner", "app", "readonly", "worker_node", "distributor", "swarm")
+
+#: For each existing role of the given names, what it has that a role created by migrate would not:
+#: the attributes above and memberships of other roles.
+_EXTRA_ATTRIBUTES_SQL = (
+    "select r.rolname::text, array_remove(array["
+    + ", ".join(f"case when r.{column} then '{name}' end" for column, name in UNASKED_ROLE_ATTRIBUTES.items())
+    + """], null)
+           || array(select 'membership of ' || g.rolname::text from pg_catalog.pg_auth_members m
+                      join pg_catalog.pg_roles g on g.oid = m.roleid
+                     where m.member = r.oid order by g.rolname)
+      from pg_catalog.pg_roles r
+     where r.rolname = any (%s)
+     order by r.rolname"""
+)
+#: The names of those that have a password: readable only by a superuser (pg_authid).
+_PASSWORD_SQL = "select rolname::text from pg_catalog.pg_authid where rolname = any (%s) and rolpassword is not null"
+
+
+def _deployment_role_names(conn: psycopg.Connection[Any]) -> list[str]:
+    """The role names this database uses: recorded by an earlier migrate, else the ones 0002 will use."""
+    recorded = conn.execute("select to_regclass('jobmon.deployment_role') is not null").fetchone()
+    if recorded is not None and recorded[0]:
+        return [str(r[0]) for r in conn.execute("select role_name from jobmon.deployment_role order by actor")]
+    row = conn.execute("select coalesce(nullif(current_setting('jobmon.role_prefix', true), ''), 'jobmon')").fetchone()
+    prefix = row[0] if row is not None else "jobmon"
+    return [f"{prefix}_{actor}" for actor in ACTORS]
+
+
+def _refuse_unexpected_roles(conn: psycopg.Connection[Any], adopt_roles: bool) -> None:
+    """Stop before anything is applied when a role of the deployment exists with more than NOLOGIN.
+
+    Role names are server-wide, and migrate uses a role of the chosen name that exists already (made
+    by a migrate of another database of the server, or by someone else) as it is: the functions would
+    run as it, or be granted to it. `adopt_roles` says such roles are meant to be used as they are.
+    """
+    if adopt_roles:
+        return
+    names = _deployment_role_names(conn)
+    extras = {name: list(extra) for name, extra in conn.execute(_EXTRA_ATTRIBUTES_SQL, (names,)).fetchall()}
+    can_see_passwords = conn.execute("select has_table_privilege('pg_catalog.pg_authid', 'select')").fetchone()
+    if can_see_passwords is not None and can_see_passwords[0]:
+        for (name,) in conn.execute(_PASSWORD_SQL, (names,)).fetchall():
+            extras[name].insert(extras[name].index("LOGIN") + 1 if "LOGIN" in extras[name] else 0, "PASSWORD")
+    unexpected = [f"{name} has {', '.join(extra)}" for name, extra in sorted(extras.items()) if extra]
+    if unexpected:
+        raise UnexpectedRoleAttributes(
+            "refusing to use existing roles with attributes the deployment did not ask for: " + "; ".join(unexpected),
+            hint="The deployment's roles are NOLOGIN group roles and nothing else. Remove what is listed"
+            " (ALTER ROLE ... NOLOGIN NOSUPERUSER PASSWORD NULL, REVOKE ... FROM ...), pick other names with"
+            " --role-prefix on the first migrate, or pass --adopt-roles to use the roles as they are."
+            " Nothing was changed.",
+        )
 
 
 class _Backend(PostgresqlPsycopgBackend):  # type: ignore[misc]
@@ -137,9 +236,14 @@ def _connection_params(dsn: str) -> dict[str, Any]:
     return params
 
 
-def _check_lock_timeout(lock_timeout: str) -> str:
-    if not LOCK_TIMEOUT_PATTERN.match(lock_timeout.strip()):
-        raise ValueError(f"not a lock timeout: {lock_timeout!r} (use e.g. 500ms, 10s, 2min; 0 waits forever)")
+def check_lock_timeout(lock_timeout: str) -> str:
+    """The lock timeout stripped, or ValueError if PostgreSQL would not take it as lock_timeout."""
+    matched = LOCK_TIMEOUT_PATTERN.match(lock_timeout.strip())
+    if not matched:
+        raise ValueError(f"not a lock timeout: {lock_timeout!r} (use e.g. 500ms, 10s, 2min; 0 waits forever)"[:300])
+    if int(matched.group(1)) * _MS_PER_UNIT[matched.group(2) or "ms"] > MAX_LOCK_TIMEOUT_MS:
+        too_long = f"lock timeout too long: {lock_timeout!r} (at most {MAX_LOCK_TIMEOUT_MS}ms, about 24 days)"
+        raise ValueError(too_long[:300])
     return lock_timeout.strip()
 
 
@@ -199,22 +303,28 @@ def _migrations() -> Any:
 
 
 def _settings(lock_timeout: str, role_prefix: str | None) -> dict[str, str]:
-    settings = {"lock_timeout": _check_lock_timeout(lock_timeout)}
+    settings = {"lock_timeout": check_lock_timeout(lock_timeout)}
     if role_prefix is not None:
         # Read by migrations with current_setting('jobmon.role_prefix', true).
         settings["jobmon.role_prefix"] = role_prefix
     return settings
 
 
-def migrate(dsn: str, *, lock_timeout: str = DEFAULT_LOCK_TIMEOUT, role_prefix: str | None = None) -> MigrateResult:
+def migrate(
+    dsn: str, *, lock_timeout: str = DEFAULT_LOCK_TIMEOUT, role_prefix: str | None = None, adopt_roles: bool = False
+) -> MigrateResult:
     """Apply pending migrations, then the sql/ files that need it, then secure the schema.
 
     Raises MigrationLockTimeout when a statement waited longer than
-    `lock_timeout` for a lock (the migration it belonged to is rolled back).
+    `lock_timeout` for a lock (the migration it belonged to is rolled back),
+    and UnexpectedRoleAttributes, before anything is applied, when a role the
+    deployment uses exists with more than NOLOGIN (LOGIN, a password,
+    SUPERUSER, ..., a membership) unless `adopt_roles`.
     """
     migrations = _migrations()
     applied: list[str] = []
     with _locked_backend(dsn, _settings(lock_timeout, role_prefix)) as backend:
+        _refuse_unexpected_roles(backend.connection, adopt_roles)
         pending = backend.to_apply(migrations)
         step = ""
         try:
@@ -222,19 +332,51 @@ def migrate(dsn: str, *, lock_timeout: str = DEFAULT_LOCK_TIMEOUT, role_prefix: 
                 step = migration.id
                 # One transaction for the migration and its record: a run killed in between
                 # leaves neither, never a schema change that yoyo does not know about.
-                with backend.transaction():
-                    migration.process_steps(backend, "apply")
-                    backend.mark_one(migration, log=False)
-                    backend.log_migration(migration, "apply")
+                _retry_deadlocks(partial(_apply_and_record, backend, migration))
                 applied.append(migration.id)
             step = "the sql/ files (post-apply)"
             for post_apply in migrations.post_apply:
-                post_apply.process_steps(backend, "apply")
+                _retry_deadlocks(partial(post_apply.process_steps, backend, "apply"))
+        except psycopg.errors.DeadlockDetected as error:
+            done = f"applied before it: {', '.join(applied)}" if applied else "nothing was changed"
+            raise MigrationLockTimeout(
+                f"migrate gave up on {step}: it met the application's locks in a deadlock {DEADLOCK_ATTEMPTS} times."
+                f" {step} was rolled back, {done}. Re-run migrate later.",
+                sqlstate=error.sqlstate,
+            ) from error
         except psycopg.errors.LockNotAvailable as error:
             done = f"applied before it: {', '.join(applied)}" if applied else "nothing was changed"
             raise _lock_timeout_error(backend, "migrate", step, lock_timeout, done, error) from error
         files = backend.connection.execute("select current_setting('jobmon_db.applied_sql_files', true)").fetchone()[0]
         return MigrateResult(applied, [name for name in (files or "").split(",") if name])
+
+
+#: How often a migration step that a deadlock with the application's transactions rolled back is tried.
+DEADLOCK_ATTEMPTS = 5
+
+
+def _apply_and_record(backend: Any, migration: Any) -> None:
+    with backend.transaction():
+        migration.process_steps(backend, "apply")
+        backend.mark_one(migration, log=False)
+        backend.log_migration(migration, "apply")
+
+
+def _retry_deadlocks(step: Any) -> None:
+    """Run a step (one transaction); try it again when PostgreSQL chose it as a deadlock's victim.
+
+    A step that takes table locks while moves run can meet a move that holds
+    one of them and waits for another; PostgreSQL rolls one back. The step is
+    then tried again after a short pause, the moves having gone on.
+    """
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            step()
+            return
+        except psycopg.errors.DeadlockDetected:
+            if attempt == DEADLOCK_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def rollback(dsn: str, count: int | None = 1, *, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> list[str]:
@@ -308,7 +450,10 @@ def _applied_hashes(conn: psycopg.Connection[Any]) -> set[str]:
 
 
 def status(dsn: str) -> list[MigrationState]:
-    """Every versioned migration, then every sql/ file, with its state. Reads only: works for a read-only role."""
+    """Every versioned migration, every sql/ file, then what differs from the release. Reads only.
+
+    Works for a read-only role.
+    """
     migrations = _migrations()
     with psycopg.connect(dsn, application_name="jobmon-db status") as conn:
         conn.read_only = True  # every transaction is READ ONLY: status cannot write by mistake
@@ -316,7 +461,17 @@ def status(dsn: str) -> list[MigrationState]:
         states = [MigrationState(m.id, "applied" if m.hash in applied else "pending") for m in migrations]
         with conn.cursor() as cursor:
             states += [MigrationState(f"sql/{path.name}", state) for path, state in file_states(cursor, SQL_DIR)]
+            states += [MigrationState(f"function {signature}", state) for signature, state in routine_drift(cursor)]
+            states += [MigrationState(f"derived {name}", CHANGED) for name in derived_drift(cursor)]
     return states
+
+
+def release(dsn: str) -> Release:
+    """The package's release and the one recorded in the database. Reads only."""
+    with psycopg.connect(dsn, application_name="jobmon-db status") as conn:
+        conn.read_only = True
+        with conn.cursor() as cursor:
+            return Release(__version__, recorded_release(cursor))
 
 
 def planned_rollback(dsn: str, count: int | None) -> list[str]:
@@ -350,9 +505,11 @@ __all__ = [
     "MigrateResult",
     "MigrationLockTimeout",
     "MigrationState",
+    "Release",
     "data_loss_warning",
     "migrate",
     "planned_rollback",
+    "release",
     "rollback",
     "status",
 ]

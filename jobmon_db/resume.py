@@ -6,7 +6,7 @@ caller's connection and never commits or rolls back (see docs/sql-api.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -114,8 +114,8 @@ def _interval(name: str, value: Any) -> timedelta | None:
 def _ids(name: str, values: Any) -> list[int | None] | None:
     if values is None:
         return None
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise InvalidArgument(f"{name} must be a sequence of ints, not {type(values).__name__}: {values!r}"[:300])
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidArgument(f"{name} must be an iterable of ints, not {type(values).__name__}: {values!r}"[:300])
     return [_id(f"{name}[{i}]", v) for i, v in enumerate(values)]
 
 
@@ -157,13 +157,13 @@ async def triage_overdue_async(
     return await _run_async(conn, TriagedInstance, TRIAGE_SQL, params)
 
 
-def kill_task_instances(conn: psycopg.Connection[Any], task_instance_ids: Sequence[int]) -> list[KillResult]:
+def kill_task_instances(conn: psycopg.Connection[Any], task_instance_ids: Iterable[int]) -> list[KillResult]:
     """K -> F for the instances the distributor killed; one result per distinct id."""
     return _run(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
 
 
 async def kill_task_instances_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_ids: Sequence[int]
+    conn: psycopg.AsyncConnection[Any], task_instance_ids: Iterable[int]
 ) -> list[KillResult]:
     """The async twin of kill_task_instances()."""
     return await _run_async(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))

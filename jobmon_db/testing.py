@@ -15,22 +15,30 @@ Which PostgreSQL server the fixtures use:
     that pytest-postgresql starts and stops;
   * else: the running server libpq's defaults point at (PGHOST, PGPORT,
     PGUSER; 127.0.0.1:5432 as postgres when unset).
+The choice is made when the server fixture first runs, not at import.
 Database names carry the process id (jobmon_test_<pid>*), so several test
-runs can share a server.
+runs can share a server; a module's database is named from the module's
+path too, so two packages' test_x.py never share one.
+
+Install with ``pip install 'jobmon-db[testing]'`` (pytest and
+pytest-postgresql).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pytest_postgresql import factories
+from pytest_postgresql.executors import NoopExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from .migrate import migrate
@@ -51,33 +59,57 @@ def _find_pg_ctl() -> str | None:
     return installed[-1] if installed else None
 
 
-def _server_fixture() -> Any:
+def _running_server_params() -> dict[str, Any]:
+    """Where the running server is: JOBMON_DB_TEST_DSN, else libpq's PG* variables, else 127.0.0.1:5432 as postgres."""
     configured = os.environ.get(TEST_DSN_ENV_VAR)
     if configured is not None:
         params = {key: str(value) for key, value in conninfo_to_dict(configured).items() if value is not None}
-        return factories.postgresql_noproc(
-            host=params.get("host", "127.0.0.1"),
-            port=params.get("port", "5432"),
-            user=params.get("user", "postgres"),
-            password=params.get("password"),
-            dbname=DBNAME,
-            load=[_migrate_template],
-        )
-    pg_ctl = _find_pg_ctl()
-    if os.geteuid() != 0 and pg_ctl is not None:
-        return factories.postgresql_proc(executable=pg_ctl, port=None, dbname=DBNAME, load=[_migrate_template])
-    return factories.postgresql_noproc(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", 5432),
-        user=os.environ.get("PGUSER", "postgres"),
-        password=os.environ.get("PGPASSWORD"),
-        dbname=DBNAME,
-        load=[_migrate_template],
+        return {
+            "host": params.get("host", "127.0.0.1"),
+            "port": params.get("port", "5432"),
+            "user": params.get("user", "postgres"),
+            "password": params.get("password"),
+        }
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "5432"),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "password": os.environ.get("PGPASSWORD"),
+    }
+
+
+def _throwaway_server_wanted() -> bool:
+    return os.environ.get(TEST_DSN_ENV_VAR) is None and os.geteuid() != 0 and _find_pg_ctl() is not None
+
+
+#: A throwaway server that pytest-postgresql starts and stops; only started when jobmon_db_server picks it.
+jobmon_db_throwaway_server = factories.postgresql_proc(
+    executable=_find_pg_ctl() or "pg_ctl", port=None, dbname=DBNAME, load=[_migrate_template]
+)
+
+
+@pytest.fixture(scope="session")
+def jobmon_db_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The server (session scope); its template database `<dbname>_tmpl` holds the migrated schema.
+
+    Chosen when the fixture first runs, from the environment of that moment
+    (see the module's docstring), not when the plugin is imported.
+    """
+    if _throwaway_server_wanted():
+        yield request.getfixturevalue("jobmon_db_throwaway_server")
+        return
+    server = NoopExecutor(dbname=DBNAME, options="", **_running_server_params())
+    template = DatabaseJanitor(
+        user=server.user,
+        host=server.host,
+        port=server.port,
+        password=server.password,
+        dbname=server.template_dbname,
+        as_template=True,
     )
-
-
-#: The server (session scope); its template database `<dbname>_tmpl` holds the migrated schema.
-jobmon_db_server = _server_fixture()
+    with template:
+        template.load(_migrate_template)
+        yield server
 
 
 def clone(server: Any, suffix: str) -> DatabaseJanitor:
@@ -105,10 +137,20 @@ def jobmon_db_dsn(jobmon_db_server: Any) -> Iterator[str]:
         yield janitor_dsn(janitor)
 
 
+def module_suffix(module_path: str) -> str:
+    """A database-name suffix for one test module: its name, cut short, and a hash of its path.
+
+    Two packages' tests/test_x.py get different names, and the whole name
+    stays within PostgreSQL's 63 characters.
+    """
+    name = Path(module_path).stem[:24]
+    return f"{name}_{hashlib.sha1(module_path.encode()).hexdigest()[:8]}"
+
+
 @pytest.fixture(scope="module")
 def jobmon_db_module_dsn(jobmon_db_server: Any, request: pytest.FixtureRequest) -> Iterator[str]:
     """DSN of a database with the jobmon schema shared by one test module."""
-    with clone(jobmon_db_server, request.module.__name__.rsplit(".", 1)[-1]) as janitor:
+    with clone(jobmon_db_server, module_suffix(str(request.path))) as janitor:
         yield janitor_dsn(janitor)
 
 

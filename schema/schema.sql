@@ -297,6 +297,23 @@ COMMENT ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome te
 --
 
 CREATE FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS void
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select jobmon._check_usage(nodename, stdout, stderr, null, null, wallclock, maxrss, maxpss, cpu, io, usage_str)
+$$;
+
+--
+-- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal, for calls of release 0.1.0 in flight during an upgrade: jobmon._check_usage() with no stdout_log and stderr_log. Removed in 0.3.0.';
+
+--
+-- Name: _check_usage(text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -304,13 +321,15 @@ begin
     -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql),
     -- checked in one expression; the helpers below only say which one failed.
     if coalesce(length(nodename) > 150 or length(stdout) > 2048 or length(stderr) > 2048
-                or length(wallclock) > 50 or length(maxrss) > 50 or length(maxpss) > 50 or length(cpu) > 50
+                or length(stdout_log) > 65535 or length(stderr_log) > 65535 or length(wallclock) > 50 or length(maxrss) > 50 or length(maxpss) > 50 or length(cpu) > 50
                 or length(io) > 50 or length(usage_str) > 250, false) is false then
         return;
     end if;
     perform jobmon._require_length('nodename', nodename, 150),
             jobmon._require_length('stdout', stdout, 2048),
             jobmon._require_length('stderr', stderr, 2048),
+            jobmon._require_length('stdout_log', stdout_log, 65535),
+            jobmon._require_length('stderr_log', stderr_log, 65535),
             jobmon._require_length('wallclock', wallclock, 50),
             jobmon._require_length('maxrss', maxrss, 50),
             jobmon._require_length('maxpss', maxpss, 50),
@@ -321,30 +340,94 @@ end;
 $$;
 
 --
--- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. Raises 22001 when a usage argument is longer than its column.';
+COMMENT ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) IS 'Internal. Raises 22001 when a usage argument is longer than its column.';
 
 --
--- Name: _history_function(); Type: FUNCTION; Schema: jobmon; Owner: -
+-- Name: _cut(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
-CREATE FUNCTION jobmon._history_function() RETURNS text
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION jobmon._cut(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case when pg_catalog.length(value) operator(pg_catalog.>) 200
+                then pg_catalog.concat(pg_catalog.left(value, 200), '... (',
+                                       pg_catalog.length(value), ' characters)')
+                else value end
+$$;
+
+--
+-- Name: FUNCTION _cut(value text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._cut(value text) IS 'Internal. Caller input cut to at most 200 characters (then "... (N characters)") for quoting in an error message.';
+
+--
+-- Name: _distributor_id_outcome(text, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._distributor_id_outcome(recorded text, given text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    select case when recorded is null then 'record'
+                when recorded operator(pg_catalog.=) given then 'unchanged'
+                else 'ignored' end
+$$;
+
+--
+-- Name: FUNCTION _distributor_id_outcome(recorded text, given text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._distributor_id_outcome(recorded text, given text) IS 'Internal. Recording a distributor id: ''record'' (none recorded), ''unchanged'' (the same) or ''ignored'' (another one is kept).';
+
+--
+-- Name: _ensure_trigger(regclass, name, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) RETURNS void
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+    current text := (select pg_get_triggerdef(t.oid) from pg_trigger t
+                      where t.tgrelid = on_table and t.tgname = trigger_name);
 begin
-    return coalesce(nullif(current_setting('jobmon.route', true), ''),
-                    nullif(current_setting('jobmon.function', true), ''));
+    if current is not distinct from definition then
+        return;
+    end if;
+    if current is not null then
+        execute format('drop trigger %I on %s', trigger_name, on_table);
+    end if;
+    if definition is not null then
+        execute definition;
+    end if;
 end;
 $$;
 
 --
--- Name: FUNCTION _history_function(); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _ensure_trigger(on_table regclass, trigger_name name, definition text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._history_function() IS 'Internal. The public function a move is credited to in the history: the setting jobmon.route, else jobmon.function.';
+COMMENT ON FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) IS 'Internal. Creates, replaces or (definition NULL) drops a trigger only when it differs from the definition given, so re-applying a file takes no table lock.';
+
+--
+-- Name: _feed_cluster_tag(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._feed_cluster_tag() RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select ((((pg_control_system()).system_identifier % 524287) + 524287) % 524287 + 1) * 17592186044416;
+$$;
+
+--
+-- Name: FUNCTION _feed_cluster_tag(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._feed_cluster_tag() IS 'Internal. This cluster''s part of a jobmon.task_status_changes() cursor: 1 .. 2^19 - 1 from pg_control_system().system_identifier, times 2^44.';
 
 --
 -- Name: _lock_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -392,13 +475,36 @@ $$;
 COMMENT ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) IS 'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 --
--- Name: _move_task_instances(bigint[], text, text[], text[], timestamp with time zone, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+-- Name: _may_reset(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
-CREATE FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[] DEFAULT NULL::text[], task_statuses text[] DEFAULT NULL::text[], report_by_date timestamp with time zone DEFAULT NULL::timestamp with time zone, set_submitted_date boolean DEFAULT false) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
+CREATE FUNCTION jobmon._may_reset(status text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select status = 'G' or exists (select 1 from jobmon.task_transition r
+                                    where r.kind = 'resume' and r.from_status = _may_reset.status and r.to_status = 'G');
+$$;
+
+--
+-- Name: FUNCTION _may_reset(status text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._may_reset(status text) IS 'Internal. Whether the reset move (the ''resume'' rows of jobmon.task_transition) takes a task in this status to G.';
+
+--
+-- Name: _move_task_instances(bigint[], text, text[], text[], timestamp with time zone, boolean, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[] DEFAULT NULL::text[], task_statuses text[] DEFAULT NULL::text[], report_by_date timestamp with time zone DEFAULT NULL::timestamp with time zone, set_submitted_date boolean DEFAULT false, function_name text DEFAULT NULL::text) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+    todo    bigint[] := task_instance_ids;  -- the ids still to decide
+    decided jobmon.task_instance_transition_result[] := array[]::jobmon.task_instance_transition_result[];
+    settled jobmon.task_instance_transition_result[];
+    lost    bigint[];  -- decided 'applied', but the UPDATE's re-check found another status
 begin
     perform 1
        from jobmon.task t
@@ -406,73 +512,107 @@ begin
       order by t.id
         for no key update of t;
 
-    return query
-    with requested as (
-        select distinct r.id from unnest(task_instance_ids) r(id) where r.id is not null
-    ),
-    locked_rows as (
-        select ti.id, ti.task_id, ti.status, t.status as task_status, t.num_attempts,
-               ti.id < t.current_attempt_from as stale, m.kind, m.task_to_status, m.adds_attempt,
-               -- A task moves once per call: of its requested instances, only the newest that is not a
-               -- stale attempt may cascade (stale attempts never touch their task, so any number may move).
-               row_number() over (partition by ti.task_id, ti.id < t.current_attempt_from order by ti.id desc)
-                   as nth_of_task
+    for pass in 1..3 loop
+        with requested as (
+            select distinct r.id from unnest(todo) r(id) where r.id is not null
+        ),
+        locked_rows as (
+            select ti.id, ti.task_id, ti.status, t.status as task_status, t.num_attempts,
+                   ti.id < t.current_attempt_from as stale, m.kind, m.task_to_status, m.adds_attempt, m.task_path,
+                   -- A task moves once per call: of its requested instances, only the newest that is not a
+                   -- stale attempt may cascade (stale attempts never touch their task, so any number may move).
+                   row_number() over (partition by ti.task_id, ti.id < t.current_attempt_from order by ti.id desc)
+                       as nth_of_task
+              from requested r
+              join jobmon.task_instance ti on ti.id = r.id
+              join jobmon.task t on t.id = ti.task_id
+              left join jobmon.task_instance_move m
+                on m.from_status = ti.status and m.to_status = new_status
+               and m.task_status = t.status and m.attempts_left = jobmon._attempts_left(t.num_attempts, t.max_attempts)
+        ),
+        decisions as (
+            select c.*,
+                   case
+                       when c.status = new_status then 'unchanged'
+                       when from_statuses is not null and c.status <> all (from_statuses) then 'skipped'
+                       when task_statuses is not null and c.task_status <> all (task_statuses) then 'skipped'
+                       when c.kind is null then 'invalid'
+                       when c.kind = 'untimely' then 'untimely'
+                       when c.task_to_status is null and not c.stale then 'refused'
+                       when c.nth_of_task > 1 and not c.stale then 'conflict'
+                       when pass = 3 then 'conflict'  -- changed under the locks twice already: leave it
+                       else 'applied'
+                   end as decision
+              from locked_rows c
+        ),
+        -- Each write returns what the next one and the history need, so no step joins two CTEs.
+        moved as (
+            update jobmon.task_instance ti
+               set status = new_status,
+                   status_date = now(),
+                   report_by_date = coalesce(_move_task_instances.report_by_date, ti.report_by_date),
+                   submitted_date = case when set_submitted_date then now() else ti.submitted_date end
+              from decisions d
+             where ti.id = d.id and d.decision = 'applied' and ti.status = d.status
+            returning ti.id, d.task_id, d.status, d.stale, d.task_status, d.task_to_status, d.adds_attempt, d.task_path
+        ),
+        cascaded as (
+            update jobmon.task t
+               set status = mv.task_to_status,
+                   num_attempts = t.num_attempts + mv.adds_attempt::integer,
+                   status_date = now()
+              from moved mv
+             where t.id = mv.task_id and not mv.stale
+               and (mv.task_to_status <> mv.task_status or mv.adds_attempt)
+            returning t.id, t.status, t.num_attempts, mv.id as cause, mv.task_status as from_status, mv.task_path
+        ),
+        recorded as (
+            insert into jobmon.transition_history
+                   (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+            select h.model, h.object_id, h.task_id, h.cause, h.from_status, h.to_status,
+                   _move_task_instances.function_name
+              from (select 'TaskInstance' as model, mv.id as object_id, mv.task_id, mv.id as cause,
+                           mv.status as from_status, new_status as to_status, 0::bigint as step
+                      from moved mv
+                    union all
+                    select 'Task', c.id, c.id, c.cause, s.from_status, s.to_status, s.step
+                      from cascaded c
+                     cross join unnest(c.from_status || c.task_path[1:cardinality(c.task_path) - 1], c.task_path)
+                           with ordinality s(from_status, to_status, step)
+                     where c.status <> c.from_status) h
+             where (select s.enabled from jobmon.history_setting s)
+             order by h.cause, h.step
+        )
+        select array_agg(row(r.id, d.task_id, coalesce(d.decision, 'not_found'), d.status,
+                             case when mv.id is not null then new_status else d.status end,
+                             d.task_status, coalesce(c.status, d.task_status), coalesce(c.num_attempts, d.num_attempts),
+                             null, d.stale)::jobmon.task_instance_transition_result)
+                   filter (where d.decision is distinct from 'applied' or mv.id is not null),
+               array_agg(r.id) filter (where d.decision = 'applied' and mv.id is null)
+          into settled, lost
           from requested r
-          join jobmon.task_instance ti on ti.id = r.id
-          join jobmon.task t on t.id = ti.task_id
-          left join jobmon.task_instance_move m
-            on m.from_status = ti.status and m.to_status = new_status
-           and m.task_status = t.status and m.attempts_left = jobmon._attempts_left(t.num_attempts, t.max_attempts)
-    ),
-    decided as (
-        select c.*,
-               case
-                   when c.status = new_status then 'unchanged'
-                   when from_statuses is not null and c.status <> all (from_statuses) then 'skipped'
-                   when task_statuses is not null and c.task_status <> all (task_statuses) then 'skipped'
-                   when c.kind is null then 'invalid'
-                   when c.kind = 'untimely' then 'untimely'
-                   when c.task_to_status is null and not c.stale then 'refused'
-                   when c.nth_of_task > 1 and not c.stale then 'conflict'
-                   else 'applied'
-               end as decision
-          from locked_rows c
-    ),
-    moved as (
-        update jobmon.task_instance ti
-           set status = new_status,
-               status_date = now(),
-               report_by_date = coalesce(_move_task_instances.report_by_date, ti.report_by_date),
-               submitted_date = case when set_submitted_date then now() else ti.submitted_date end
-          from decided d
-         where ti.id = d.id and d.decision = 'applied' and ti.status = d.status
-        returning ti.id
-    ),
-    cascaded as (
-        update jobmon.task t
-           set status = d.task_to_status,
-               num_attempts = t.num_attempts + d.adds_attempt::integer,
-               status_date = now()
-          from decided d
-         where t.id = d.task_id and d.decision = 'applied' and not d.stale
-           and (d.task_to_status <> d.task_status or d.adds_attempt)
-        returning t.id, t.status, t.num_attempts
-    )
-    select r.id, d.task_id, coalesce(d.decision, 'not_found'), d.status,
-           case when d.decision = 'applied' then new_status else d.status end,
-           d.task_status, coalesce(c.status, d.task_status), coalesce(c.num_attempts, d.num_attempts), d.stale
-      from requested r
-      left join decided d on d.id = r.id
-      left join cascaded c on c.id = d.task_id and d.decision = 'applied'
-     order by r.id;
+          left join decisions d on d.id = r.id
+          left join moved mv on mv.id = d.id
+          left join cascaded c on c.id = d.task_id and mv.id is not null;
+
+        decided := decided || settled;  -- NULL (nothing settled) appends nothing
+        exit when lost is null;
+        todo := lost;
+    end loop;
+
+    return query
+    select r.task_instance_id, r.task_id, r.outcome, r.previous_status, r.status,
+           r.task_previous_status, r.task_status, r.task_num_attempts, r.stale
+      from unnest(decided) r
+     order by r.task_instance_id;
 end;
 $$;
 
 --
--- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean, function_name text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) IS 'Internal. Moves many task instances to one status by the rules of jobmon.task_instance_move, cascading like transition_task_instance(); one row per requested id with its outcome (applied, unchanged, untimely, invalid, refused, skipped, conflict, not_found). Locks the tasks in id order first.';
+COMMENT ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean, function_name text) IS 'Internal. Moves many task instances to one status by the rules of jobmon.task_instance_move, cascading like transition_task_instance() and writing the history credited to function_name; one row per requested id with its outcome (applied, unchanged, untimely, invalid, refused, skipped, conflict, not_found). Locks the tasks in id order first.';
 
 --
 -- Name: _privileges(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -482,10 +622,13 @@ CREATE FUNCTION jobmon._privileges() RETURNS TABLE(object_kind text, object_name
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-    -- Functions, by the actor that calls them. app may call every one.
+    -- Functions, by the actor that calls them. app may call every one; an
+    -- actor role gets its routes and reads only (the generic move,
+    -- transition_task_instance, is app's alone: with it any valid move of any
+    -- instance could be made).
     select 'function', f.name, null, a.actor, 'EXECUTE'
       from (values
-        ('transition_task_instance',   array['worker_node', 'distributor']),
+        ('transition_task_instance',   array[]::text[]),
         -- the worker node
         ('log_running',                array['worker_node']),
         ('log_heartbeat',              array['worker_node']),
@@ -509,8 +652,17 @@ CREATE FUNCTION jobmon._privileges() RETURNS TABLE(object_kind text, object_name
         ('terminate_workflow_run',     array['swarm']),
         ('reset_tasks_for_resume',     array['swarm']),
         ('task_status_changes',        array['swarm', 'readonly']),
+        -- the server's task binding
+        ('bind_tasks',                 array[]::text[]),
         -- reading the history
-        ('task_instance_history',      array['readonly'])
+        ('task_instance_history',      array['readonly']),
+        -- `jobmon-db status`
+        ('derived_rules_drift',        array['readonly']),
+        -- the helpers that read the rules (docs/sql-api.md, "Helper functions")
+        ('task_moves_on_entering',     array['readonly']),
+        ('require_task_instance_status', array['readonly']),
+        ('describe_statuses',          array['readonly']),
+        ('describe_task_instance_transitions_from', array['readonly'])
       ) f(name, actors)
      cross join lateral unnest(f.actors || array['app']) a(actor)
     union all
@@ -521,7 +673,14 @@ CREATE FUNCTION jobmon._privileges() RETURNS TABLE(object_kind text, object_name
     union all
     -- app registers workflows and their parent rows ...
     select 'table', t.name, null, 'app', p.privilege
-      from (values ('workflow'), ('workflow_run'), ('array'), ('task_resources')) t(name)
+      from (values ('workflow'), ('workflow_run'), ('task_resources')) t(name)
+     cross join (values ('INSERT'), ('UPDATE')) p(privilege)
+    union all
+    -- ... arrays, whose batch counter (next_batch_num) only queue_task_batch writes
+    -- (the last three columns are upstream Jobmon's, migration 0007) ...
+    select 'table', 'array', c.name, 'app', p.privilege
+      from (values ('workflow_id'), ('name'), ('task_template_version_id'), ('max_concurrently_running'),
+                   ('created_date')) c(name)
      cross join (values ('INSERT'), ('UPDATE')) p(privilege)
     union all
     -- ... and tasks, which start in G with no attempts (status, status_date,
@@ -538,65 +697,6 @@ $$;
 COMMENT ON FUNCTION jobmon._privileges() IS 'Internal. The grants of the schema by actor (jobmon.deployment_role); anything not listed is the owner''s alone.';
 
 --
--- Name: _record_task_history(); Type: FUNCTION; Schema: jobmon; Owner: -
---
-
-CREATE FUNCTION jobmon._record_task_history() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-begin
-    insert into jobmon.transition_history
-        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    select 'Task', new.id, new.id, c.id, s.from_status, s.to_status, jobmon._history_function()
-      from (select 1) one
-      left join lateral (
-          select newest.id, m.task_path
-            from (select ti.id, ti.status from jobmon.task_instance ti
-                   where ti.task_id = new.id order by ti.id desc limit 1) newest
-            join jobmon.task_instance_move m
-              on m.to_status = newest.status and m.task_status = old.status and m.task_to_status = new.status
-             and m.attempts_left = jobmon._attempts_left(old.num_attempts, old.max_attempts) and m.kind = 'valid'
-           limit 1) c on true
-     cross join lateral unnest(
-           case when c.id is null then array[old.status] else array[old.status] || c.task_path[1:cardinality(c.task_path) - 1] end,
-           case when c.id is null then array[new.status] else c.task_path end)
-           with ordinality s(from_status, to_status, step)
-     order by s.step;
-    return null;
-end;
-$$;
-
---
--- Name: FUNCTION _record_task_history(); Type: COMMENT; Schema: jobmon; Owner: -
---
-
-COMMENT ON FUNCTION jobmon._record_task_history() IS 'Internal. Row trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
-
---
--- Name: _record_task_instance_history(); Type: FUNCTION; Schema: jobmon; Owner: -
---
-
-CREATE FUNCTION jobmon._record_task_instance_history() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-begin
-    insert into jobmon.transition_history
-        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    values ('TaskInstance', new.id, new.task_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
-            jobmon._history_function());
-    return null;
-end;
-$$;
-
---
--- Name: FUNCTION _record_task_instance_history(); Type: COMMENT; Schema: jobmon; Owner: -
---
-
-COMMENT ON FUNCTION jobmon._record_task_instance_history() IS 'Internal. Row trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
-
---
 -- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -606,39 +706,24 @@ CREATE FUNCTION jobmon._refresh_derived_rules() RETURNS void
     AS $$
 declare
     target record;
-    wanted text;
+    drift  text[] := array(select jobmon.derived_rules_drift());
 begin
     for target in
         select * from (values ('jobmon.task_instance'::regclass, 'jobmon.task_instance_status'::regclass,
                                'task_instance_status_code'),
                               ('jobmon.task'::regclass, 'jobmon.task_status'::regclass, 'task_status_code'))
                       v(tab, lookup, name)
+         where format('%s constraint %s', v.tab, v.name) = any(drift)
     loop
-        wanted := jobmon._status_check(target.lookup);
-        if wanted is distinct from (select pg_get_constraintdef(c.oid) from pg_constraint c
-                                     where c.conrelid = target.tab and c.conname = target.name) then
-            execute format('alter table %s drop constraint if exists %I, add constraint %I %s',
-                           target.tab, target.name, target.name, wanted);
-        end if;
+        execute format('alter table %s drop constraint if exists %I, add constraint %I %s',
+                       target.tab, target.name, target.name, jobmon._status_check(target.lookup));
     end loop;
 
-    if exists (select * from jobmon._task_instance_moves_from_rules()
-               except select * from jobmon.task_instance_move)
-       or exists (select * from jobmon.task_instance_move
-                  except select * from jobmon._task_instance_moves_from_rules()) then
+    if 'jobmon.task_instance_move' = any(drift) then
         delete from jobmon.task_instance_move;
         insert into jobmon.task_instance_move select * from jobmon._task_instance_moves_from_rules();
         -- Statistics now, so that the functions' generic plans read it by its key.
         analyze jobmon.task_instance_move;
-    end if;
-
-    wanted := jobmon._task_instance_move_rule_body();
-    if wanted is distinct from (select p.prosrc from pg_proc p
-                                 where p.oid = 'jobmon._task_instance_move_rule(text, text, text, boolean)'::regprocedure) then
-        -- Replacing it invalidates the cached plans that inlined the old constant.
-        execute format('create or replace function jobmon._task_instance_move_rule('
-                       'from_status text, to_status text, task_status text, attempts_left boolean)'
-                       ' returns text language sql immutable parallel safe as %L', wanted);
     end if;
 end;
 $$;
@@ -647,7 +732,7 @@ $$;
 -- Name: FUNCTION _refresh_derived_rules(); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._refresh_derived_rules() IS 'Internal. Regenerates the status CHECKs, jobmon.task_instance_move and jobmon._task_instance_move_rule() from the lookup tables when they differ.';
+COMMENT ON FUNCTION jobmon._refresh_derived_rules() IS 'Internal. Regenerates what jobmon.derived_rules_drift() names (the status CHECKs, jobmon.task_instance_move) from the lookup tables.';
 
 --
 -- Name: _refresh_derived_rules_trigger(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -694,6 +779,29 @@ $$;
 COMMENT ON FUNCTION jobmon._refuse_task_change() IS 'Internal. Trigger: a task instance never changes task (the lock order relies on it).';
 
 --
+-- Name: _require_batch_size(text, integer); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_batch_size(argument text, elements integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if elements > 1000000 then
+        raise exception '% has % elements, at most 1000000 are accepted in one call', argument, elements
+            using errcode = '54000',
+                  hint = 'Split the batch into calls of at most 1000000 ids. Nothing was changed.';
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_batch_size(argument text, elements integer); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_batch_size(argument text, elements integer) IS 'Internal. Raises 54000 when an array argument has more than 1000000 elements (the per-call limit of the set-based functions).';
+
+--
 -- Name: _require_description(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -706,6 +814,7 @@ begin
         raise exception 'description must not be NULL'
             using errcode = '22004', hint = 'Pass the error message ('''' when there is none). Nothing was changed.';
     end if;
+    perform jobmon._require_length('description', description, 65535);
 end;
 $$;
 
@@ -713,13 +822,58 @@ $$;
 -- Name: FUNCTION _require_description(description text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._require_description(description text) IS 'Internal. Raises 22004 when an error report''s description is NULL.';
+COMMENT ON FUNCTION jobmon._require_description(description text) IS 'Internal. Raises 22004 when an error report''s description is NULL, 22001 when it is longer than 65535 characters.';
+
+--
+-- Name: _require_distributor_id(text, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if jobmon._usable_distributor_id(distributor_id) or (distributor_id is null and may_be_null) then
+        return;
+    end if;
+    if distributor_id is null then
+        raise exception 'distributor_id must not be NULL'
+            using errcode = '22004', hint = 'Submission failed? Call jobmon.log_no_distributor_id(). Nothing was changed.';
+    end if;
+    perform jobmon._require_length('distributor_id', distributor_id, 20);
+    raise exception 'distributor_id must not be blank'
+        using errcode = '22023', hint = 'Pass the job id the cluster gave. Nothing was changed.';
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_distributor_id(distributor_id text, may_be_null boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) IS 'Internal. Raises 22004 (NULL, unless may_be_null), 22023 (blank) or 22001 (over 20 characters) unless jobmon._usable_distributor_id() accepts the id.';
 
 --
 -- Name: _require_interval(text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
 CREATE FUNCTION jobmon._require_interval(argument text, value interval) RETURNS void
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select jobmon._require_interval(argument, value, false)
+$$;
+
+--
+-- Name: FUNCTION _require_interval(argument text, value interval); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_interval(argument text, value interval) IS 'Internal, for calls of release 0.1.0 in flight during an upgrade: jobmon._require_interval(argument, value, false). Removed in 0.3.0.';
+
+--
+-- Name: _require_interval(text, interval, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_interval(argument text, value interval, may_be_zero boolean) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -728,18 +882,27 @@ begin
         raise exception '% must not be NULL', argument
             using errcode = '22004', hint = 'Pass an interval such as ''279 seconds''. Nothing was changed.';
     end if;
-    if value < interval '0' then
-        raise exception '% must not be negative', argument
+    if may_be_zero and value < interval '0' then
+        raise exception '% must not be negative: %', argument, jobmon._cut(justify_interval(value)::text)
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+    if not may_be_zero and value <= interval '0' then
+        raise exception '% must be positive, not %', argument, jobmon._cut(justify_interval(value)::text)
+            using errcode = '22023',
+                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
+    end if;
+    if value > interval '100 years' then
+        raise exception '% must be at most 100 years, not %', argument, jobmon._cut(justify_interval(value)::text)
             using errcode = '22023', hint = 'Nothing was changed.';
     end if;
 end;
 $$;
 
 --
--- Name: FUNCTION _require_interval(argument text, value interval); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _require_interval(argument text, value interval, may_be_zero boolean); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._require_interval(argument text, value interval) IS 'Internal. Raises 22004 for a NULL interval argument, 22023 for a negative one.';
+COMMENT ON FUNCTION jobmon._require_interval(argument text, value interval, may_be_zero boolean) IS 'Internal. Raises 22004 for a NULL interval argument, 22023 for one not positive (negative when may_be_zero) or longer than 100 years.';
 
 --
 -- Name: _require_length(text, text, integer); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -814,6 +977,23 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) IS 'Internal. Raises 22004 for a NULL workflow run id and JM010 when no workflow run has it.';
+
+--
+-- Name: _resets_on_resume(text, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._resets_on_resume(status text, reset_running boolean) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select status <> 'D' and (reset_running or status <> 'R');
+$$;
+
+--
+-- Name: FUNCTION _resets_on_resume(status text, reset_running boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._resets_on_resume(status text, reset_running boolean) IS 'Internal. Whether a resume or a rebind resets a task in this status: not D, and R only when reset_running.';
 
 --
 -- Name: _secure_schema(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -945,51 +1125,23 @@ COMMENT ON FUNCTION jobmon._status_check(lookup regclass) IS 'Internal. The CHEC
 --
 
 CREATE FUNCTION jobmon._task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ select ('{"D": {"U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "E": {"E": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "O": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "I": {"K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "O": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "O", "t": "O"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "refused", "t": "refused"}}, "R": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "R", "t": "R"}, "O": {"f": "R", "t": "R"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "R", "t": "R"}}, "W": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}}, "K": {"D": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "D", "t": "D"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "refused", "t": "refused"}, "O": {"f": "refused", "t": "refused"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "D", "t": "D"}}, "E": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "F": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "F"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "F"}, "O": {"f": "F", "t": "F"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "F"}}, "U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "Z": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "O": {"F": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "F"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "F"}, "O": {"f": "F", "t": "F"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "F"}}, "K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "R": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "R", "t": "R"}, "O": {"f": "R", "t": "R"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "R", "t": "R"}}, "U": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "X": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "Z": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "A"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "A"}, "O": {"f": "F", "t": "A"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "A"}}}, "Q": {"I": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "I", "t": "I"}, "O": {"f": "refused", "t": "refused"}, "Q": {"f": "I", "t": "I"}, "R": {"f": "refused", "t": "refused"}}, "K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}}, "R": {"D": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "D", "t": "D"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "refused", "t": "refused"}, "O": {"f": "refused", "t": "refused"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "D", "t": "D"}}, "E": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "K": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "O": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "T": {"A": {"f": "A", "t": "A"}, "D": {"f": "D", "t": "D"}, "E": {"f": "E", "t": "E"}, "F": {"f": "F", "t": "F"}, "G": {"f": "G", "t": "G"}, "I": {"f": "I", "t": "I"}, "O": {"f": "O", "t": "O"}, "Q": {"f": "Q", "t": "Q"}, "R": {"f": "R", "t": "R"}}, "U": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "Z": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "A"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "A"}, "O": {"f": "F", "t": "A"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "A"}}}, "T": {"F": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "F"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "F"}, "O": {"f": "F", "t": "F"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "F"}}, "R": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "refused", "t": "refused"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "R", "t": "R"}, "O": {"f": "R", "t": "R"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "R", "t": "R"}}, "U": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}, "Z": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "A"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "A"}, "O": {"f": "F", "t": "A"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "A"}}}, "U": {"D": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "E": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}, "Z": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}, "X": {"E": {"A": {"f": "refused", "t": "refused"}, "D": {"f": "refused", "t": "refused"}, "E": {"f": "F", "t": "G"}, "F": {"f": "refused", "t": "refused"}, "G": {"f": "refused", "t": "refused"}, "I": {"f": "F", "t": "G"}, "O": {"f": "F", "t": "G"}, "Q": {"f": "refused", "t": "refused"}, "R": {"f": "F", "t": "G"}}}, "Z": {"U": {"A": {"f": "untimely", "t": "untimely"}, "D": {"f": "untimely", "t": "untimely"}, "E": {"f": "untimely", "t": "untimely"}, "F": {"f": "untimely", "t": "untimely"}, "G": {"f": "untimely", "t": "untimely"}, "I": {"f": "untimely", "t": "untimely"}, "O": {"f": "untimely", "t": "untimely"}, "Q": {"f": "untimely", "t": "untimely"}, "R": {"f": "untimely", "t": "untimely"}}}}'::pg_catalog.jsonb) operator(pg_catalog.#>>)
-   array[from_status, to_status, task_status, case when attempts_left then 't' else 'f' end] $$;
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select case when m.kind = 'untimely' then 'untimely'
+                when m.task_to_status is null then 'refused'
+                else m.task_to_status || case when m.adds_attempt then '+' else '' end end
+      from jobmon.task_instance_move m
+     where m.from_status = _task_instance_move_rule.from_status and m.to_status = _task_instance_move_rule.to_status
+       and m.task_status = _task_instance_move_rule.task_status
+       and m.attempts_left = _task_instance_move_rule.attempts_left
+$$;
 
 --
 -- Name: FUNCTION _task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean) IS 'Internal. The rule of jobmon.task_instance_move for one move, as a constant generated from that table: NULL (invalid pair), ''untimely'', ''refused'', or the task''s status after the move with ''+'' when it counts an attempt.';
-
---
--- Name: _task_instance_move_rule_body(); Type: FUNCTION; Schema: jobmon; Owner: -
---
-
-CREATE FUNCTION jobmon._task_instance_move_rule_body() RETURNS text
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-declare
-    rules text;
-begin
-    select coalesce(jsonb_object_agg(by_from.from_status, by_from.moves), '{}')::text
-      into rules
-      from (select by_to.from_status, jsonb_object_agg(by_to.to_status, by_to.moves) as moves
-              from (select by_task.from_status, by_task.to_status, jsonb_object_agg(by_task.task_status, by_task.moves) as moves
-                      from (select m.from_status, m.to_status, m.task_status,
-                                   jsonb_object_agg(case when m.attempts_left then 't' else 'f' end,
-                                                    case when m.kind = 'untimely' then 'untimely'
-                                                         when m.task_to_status is null then 'refused'
-                                                         else m.task_to_status || case when m.adds_attempt then '+' else '' end
-                                                    end) as moves
-                              from jobmon.task_instance_move m
-                             group by m.from_status, m.to_status, m.task_status) by_task
-                     group by by_task.from_status, by_task.to_status) by_to
-             group by by_to.from_status) by_from;
-    return format($body$ select (%L::pg_catalog.jsonb) operator(pg_catalog.#>>)
-   array[from_status, to_status, task_status, case when attempts_left then 't' else 'f' end] $body$, rules);
-end;
-$_$;
-
---
--- Name: FUNCTION _task_instance_move_rule_body(); Type: COMMENT; Schema: jobmon; Owner: -
---
-
-COMMENT ON FUNCTION jobmon._task_instance_move_rule_body() IS 'Internal. The generated body of jobmon._task_instance_move_rule(): jobmon.task_instance_move as a jsonb constant.';
+COMMENT ON FUNCTION jobmon._task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean) IS 'Internal, for calls of release 0.1.0 in flight during an upgrade: the rule of jobmon.task_instance_move for one move (NULL invalid, ''untimely'', ''refused'', or the task''s next status with ''+'' when it counts an attempt). Removed in 0.3.0.';
 
 --
 -- Name: task_instance_move; Type: TABLE; Schema: jobmon; Owner: -
@@ -1090,6 +1242,7 @@ CREATE FUNCTION jobmon._track_task_status_xid() RETURNS trigger
     AS $$
 begin
     new.status_xid := pg_catalog.pg_current_xact_id();
+    new.status_cluster := (pg_catalog.pg_control_system()).system_identifier;
     return new;
 end;
 $$;
@@ -1098,95 +1251,127 @@ $$;
 -- Name: FUNCTION _track_task_status_xid(); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._track_task_status_xid() IS 'Internal. Row trigger on jobmon.task: records the transaction that changed status in status_xid, for jobmon.task_status_changes().';
+COMMENT ON FUNCTION jobmon._track_task_status_xid() IS 'Internal. Row trigger on jobmon.task: records the transaction that changed status (status_xid) and its cluster (status_cluster), for jobmon.task_status_changes().';
 
 --
 -- Name: _transition_task_instance(bigint, text, jsonb); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
 CREATE FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) RETURNS jobmon.task_instance_transition_result
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select * from jobmon._transition_task_instance(task_instance_id, new_status, columns, null::text)
+$$;
+
+--
+-- Name: FUNCTION _transition_task_instance(task_instance_id bigint, new_status text, columns jsonb); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) IS 'Internal, for calls of release 0.1.0 in flight during an upgrade: the move of jobmon._transition_task_instance() credited to no function. Removed in 0.3.0.';
+
+--
+-- Name: _transition_task_instance(bigint, text, jsonb, text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) RETURNS jobmon.task_instance_transition_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-    -- Variables, not records: a record's fields cost more as parameters of a statement.
-    ti_task_id        bigint;   -- the task instance as read: its task, status and row version
-    ti_status         text;
-    ti_ctid           tid;
-    task_before       text;     -- its task as locked
-    attempts_before   integer;
-    has_attempts_left boolean;
-    stale             boolean;
-    task_ctid         tid;
-    rule              text;     -- the rule for the move (see jobmon._task_instance_move_rule)
-    retried           boolean;  -- NULL on the first pass, true on the second
-    refused           record;   -- the task move a refused cascade asks for
-    moved_at          timestamptz;
-    task_after        text;     -- the task's status and attempts after the move, when it was written
-    attempts_after    integer;
+    -- Scalar variables, not records: a record's fields cost more as parameters of a statement.
+    ti_id          constant bigint := _transition_task_instance.task_instance_id;
+    ti_task_id     bigint;       -- the task instance as read
+    ti_status      text;
+    task_before    text;         -- its task as locked, with the rule for the move
+    attempts       integer;
+    left_          boolean;
+    stale          boolean;
+    kind           text;
+    task_to        text;
+    adds_attempt   boolean;
+    task_path      text[];
+    recording      boolean;
+    retried        boolean := false;
+    refused        record;       -- the task move a refused cascade asks for
+    moved_at       timestamptz;  -- what the applied move wrote
+    task_moves     boolean;
+    task_after     text;
+    attempts_after integer;
 begin
-    -- task_instance_id is the argument, unqualified: the body is also transition_task_instance's.
     loop
-        select ti.task_id, ti.status, ti.ctid
-          into ti_task_id, ti_status, ti_ctid
-          from jobmon.task_instance ti
-         where ti.id = task_instance_id;
+        select i.task_id, i.status into ti_task_id, ti_status from jobmon.task_instance i where i.id = ti_id;
         if not found then
-            if task_instance_id is null then
+            if ti_id is null then
                 raise exception 'task_instance_id must not be NULL'
                     using errcode = '22004';
             end if;
             perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-            raise exception 'TaskInstance id: % not found', task_instance_id
+            raise exception 'TaskInstance id: % not found', ti_id
                 using errcode = 'JM003';
         end if;
         select t.status, t.num_attempts, jobmon._attempts_left(t.num_attempts, t.max_attempts),
-               task_instance_id < t.current_attempt_from, t.ctid
-          into task_before, attempts_before, has_attempts_left, stale, task_ctid
+               ti_id < t.current_attempt_from, m.kind, m.task_to_status, m.adds_attempt, m.task_path,
+               (select s.enabled from jobmon.history_setting s)
+          into task_before, attempts, left_, stale, kind, task_to, adds_attempt, task_path, recording
           from jobmon.task t
+          left join jobmon.task_instance_move m
+            on m.from_status = ti_status and m.to_status = new_status and m.task_status = t.status
+           and m.attempts_left = jobmon._attempts_left(t.num_attempts, t.max_attempts)
          where t.id = ti_task_id
-           for no key update;
-        rule := jobmon._task_instance_move_rule(ti_status, new_status, task_before, has_attempts_left);
+           for no key update of t;
 
         -- Applicable: a valid pair whose cascade the task accepts (a stale
         -- attempt moves alone, so its cascade does not matter).
-        if rule <> 'untimely' and (rule <> 'refused' or stale) then
+        if kind = 'valid' and (task_to is not null or stale) then
             if columns is null then
-                update jobmon.task_instance ti
+                update jobmon.task_instance i
                    set status = new_status, status_date = now()
-                 where ti.ctid = ti_ctid and ti.status = ti_status
-                returning ti.status_date into moved_at;
+                 where i.id = ti_id and i.status = ti_status
+                returning i.status_date into moved_at;
             else
-                update jobmon.task_instance ti
+                update jobmon.task_instance i
                    set status = new_status, status_date = now(),
-                       nodename = coalesce(c.nodename, ti.nodename),
-                       process_group_id = coalesce(c.process_group_id, ti.process_group_id),
-                       distributor_id = coalesce(c.distributor_id, ti.distributor_id),
-                       submitted_date = coalesce(c.submitted_date, ti.submitted_date),
-                       report_by_date = coalesce(c.report_by_date, ti.report_by_date),
-                       usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
-                       maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
-                       cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
-                       stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
-                       stdout_log = coalesce(c.stdout_log, ti.stdout_log),
-                       stderr_log = coalesce(c.stderr_log, ti.stderr_log)
+                       nodename = coalesce(c.nodename, i.nodename),
+                       process_group_id = coalesce(c.process_group_id, i.process_group_id),
+                       distributor_id = coalesce(c.distributor_id, i.distributor_id),
+                       submitted_date = coalesce(c.submitted_date, i.submitted_date),
+                       report_by_date = coalesce(c.report_by_date, i.report_by_date),
+                       usage_str = coalesce(c.usage_str, i.usage_str), wallclock = coalesce(c.wallclock, i.wallclock),
+                       maxrss = coalesce(c.maxrss, i.maxrss), maxpss = coalesce(c.maxpss, i.maxpss),
+                       cpu = coalesce(c.cpu, i.cpu), io = coalesce(c.io, i.io),
+                       stdout = coalesce(c.stdout, i.stdout), stderr = coalesce(c.stderr, i.stderr),
+                       stdout_log = coalesce(c.stdout_log, i.stdout_log),
+                       stderr_log = coalesce(c.stderr_log, i.stderr_log)
                   from jsonb_populate_record(null::jobmon.task_instance, columns) c
-                 where ti.ctid = ti_ctid and ti.status = ti_status
-                returning ti.status_date into moved_at;
+                 where i.id = ti_id and i.status = ti_status
+                returning i.status_date into moved_at;
             end if;
             if found then
-                -- The task is written when it changes or counts an attempt ('Q+' from Q).
-                if not stale and rule <> task_before then
+                -- The task is written when it changes or counts an attempt; never for a stale attempt.
+                task_moves := not stale and (task_to <> task_before or adds_attempt);
+                if task_moves then
                     update jobmon.task t
-                       set status = rtrim(rule, '+'),
-                           num_attempts = t.num_attempts + (rule like '%+')::integer,
-                           status_date = now()
-                     where t.ctid = task_ctid
+                       set status = task_to, num_attempts = t.num_attempts + adds_attempt::integer, status_date = now()
+                     where t.id = ti_task_id
                     returning t.status, t.num_attempts into task_after, attempts_after;
                 end if;
-                return (task_instance_id, ti_task_id, 'applied', ti_status, new_status, task_before,
-                        coalesce(task_after, task_before), coalesce(attempts_after, attempts_before), moved_at,
-                        stale)::jobmon.task_instance_transition_result;
+                if recording then
+                    -- One row for the instance, then one per step of its task (task_path), in id order.
+                    insert into jobmon.transition_history
+                           (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+                    select case when h.step = 1 then 'TaskInstance' else 'Task' end,
+                           case when h.step = 1 then ti_id else ti_task_id end,
+                           ti_task_id, ti_id, h.from_status, h.to_status, function_name
+                      from unnest(array[ti_status] || case when task_moves and task_to <> task_before then
+                                      task_before || task_path[1:cardinality(task_path) - 1] end,
+                                  array[new_status] || case when task_moves and task_to <> task_before then
+                                      task_path end)
+                           with ordinality h(from_status, to_status, step);
+                end if;
+                return (ti_id, ti_task_id, 'applied', ti_status, new_status, task_before,
+                        coalesce(task_after, task_before), coalesce(attempts_after, attempts),
+                        moved_at, stale)::jobmon.task_instance_transition_result;
             end if;
         end if;
         -- Not applied: decide again, once, on a read made under the lock already held.
@@ -1194,36 +1379,35 @@ begin
         retried := true;
     end loop;
 
-    if rule = 'untimely' then
-        return (task_instance_id, ti_task_id, 'untimely', ti_status, ti_status, task_before,
-                task_before, attempts_before,
-                (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
+    if kind = 'untimely' then
+        return (ti_id, ti_task_id, 'untimely', ti_status, ti_status, task_before, task_before, attempts,
+                (select i.status_date from jobmon.task_instance i where i.id = ti_id),
                 stale)::jobmon.task_instance_transition_result;
     end if;
-    if rule is null then
+    if kind is null then
         perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', task_instance_id, ti_status, new_status
+        raise exception 'Cannot transition TaskInstance id: % from % to %', ti_id, ti_status, new_status
             using errcode = 'JM001',
                   detail = jobmon.describe_task_instance_transitions_from(ti_status),
                   hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
     end if;
-    if rule = 'refused' then  -- a valid pair whose cascade the task refuses
+    if task_to is null and not stale then  -- a valid pair whose cascade the task refuses
         select m.refused_task_from, m.refused_task_to
           into refused
           from jobmon.task_instance_move m
-         where m.from_status = ti_status and m.to_status = new_status
-           and m.task_status = task_before and m.attempts_left = has_attempts_left;
+         where m.from_status = ti_status and m.to_status = new_status and m.task_status = task_before
+           and m.attempts_left = left_;
         raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
             using errcode = 'JM002',
                   detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  task_instance_id, ti_status, new_status, refused.refused_task_from,
+                                  ti_id, ti_status, new_status, refused.refused_task_from,
                                   coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
                                               from jobmon.task_transition r
                                              where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
                                            'none')),
                   hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
     end if;
-    raise exception 'TaskInstance id: % changed while its task was locked', task_instance_id
+    raise exception 'TaskInstance id: % changed while its task was locked', ti_id
         using errcode = '40001',
               detail = 'A writer that does not lock the task first changed the task instance. Nothing was changed.',
               hint = 'Retry the call.';
@@ -1231,10 +1415,28 @@ end;
 $$;
 
 --
--- Name: FUNCTION _transition_task_instance(task_instance_id bigint, new_status text, columns jsonb); Type: COMMENT; Schema: jobmon; Owner: -
+-- Name: FUNCTION _transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) IS 'Internal. jobmon.transition_task_instance(), writing with an applied move the non-NULL route columns in columns (nodename, process_group_id, distributor_id, submitted_date, report_by_date and the usage columns), in the same UPDATE.';
+COMMENT ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) IS 'Internal. The move of jobmon.transition_task_instance() and of every call-site function: writes with an applied move the non-NULL route columns in columns (nodename, process_group_id, distributor_id, submitted_date, report_by_date and the usage columns) and its history, credited to function_name.';
+
+--
+-- Name: _usable_distributor_id(text); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._usable_distributor_id(distributor_id text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    select distributor_id is not null
+           and distributor_id operator(pg_catalog.!~) '^[[:space:]]*$'
+           and pg_catalog.length(distributor_id) operator(pg_catalog.<=) 20
+$_$;
+
+--
+-- Name: FUNCTION _usable_distributor_id(distributor_id text); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._usable_distributor_id(distributor_id text) IS 'Internal. Whether a distributor (cluster job) id may be recorded: not NULL, not blank, at most 20 characters.';
 
 --
 -- Name: _usage(text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1298,7 +1500,6 @@ COMMENT ON FUNCTION jobmon._worker_node_task_instance(task_instance_id bigint) I
 CREATE FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) RETURNS jobmon.worker_node_task_instance_wire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'array_task_instance'
     AS $$
 declare
     arr_id    constant bigint := array_task_instance.array_id;
@@ -1332,11 +1533,189 @@ $$;
 COMMENT ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) IS 'How an array worker finds its task instance: the worker-node wire form of the instance at (array_id, array_batch_num, array_step_id). Locks nothing. Raises 22004 NULL argument, JM003 not found.';
 
 --
+-- Name: bind_tasks(bigint, bigint[], text[], bigint[], bigint[], text[], text[], integer[], text[], text[], boolean[]); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[], array_ids bigint[], task_resources_ids bigint[], names text[], commands text[], max_attempts_per_task integer[], resource_scales text[], fallback_queues text[], reset_if_running boolean[]) RETURNS TABLE(node_id bigint, task_args_hash text, task_id bigint, outcome text, previous_status text, status text, max_attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    wf_id       constant bigint := bind_tasks.workflow_id;
+    n           integer;
+    created     bigint[];
+    locked      bigint[];
+    first_fresh bigint;
+    r_node      bigint[];
+    r_hash      text[];
+    r_array     bigint[];
+    r_resources bigint[];
+    r_name      text[];
+    r_command   text[];
+    r_max       integer[];
+    r_scales    text[];
+    r_queues    text[];
+    r_reset     boolean[];
+begin
+    perform jobmon._require_workflow(wf_id);
+    if node_ids is null or task_args_hashes is null or array_ids is null or task_resources_ids is null
+       or names is null or commands is null or max_attempts_per_task is null or resource_scales is null
+       or fallback_queues is null or reset_if_running is null then
+        raise exception 'the task arrays must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass one element per task in every array (they may be empty).';
+    end if;
+    n := coalesce(cardinality(node_ids), 0);
+    if (select bool_or(a <> n)
+          from unnest(array[cardinality(task_args_hashes), cardinality(array_ids), cardinality(task_resources_ids),
+                            cardinality(names), cardinality(commands), cardinality(max_attempts_per_task),
+                            cardinality(resource_scales), cardinality(fallback_queues),
+                            cardinality(reset_if_running)]) a) then
+        raise exception 'the task arrays differ in length (node_ids has %)', n
+            using errcode = '22023', hint = 'Nothing was changed. Pass one element per task in every array.';
+    end if;
+    if n = 0 then
+        return;
+    end if;
+    if array_position(node_ids, null) is not null or array_position(task_args_hashes, null) is not null
+       or array_position(names, null) is not null or array_position(max_attempts_per_task, null) is not null
+       or array_position(reset_if_running, null) is not null then
+        raise exception 'a node_id, task_args_hash, name, max_attempts or reset_if_running element is NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Every task needs its key, a name, max_attempts and reset_if_running.';
+    end if;
+    if exists (select 1 from unnest(max_attempts_per_task) m where m < 0) then
+        raise exception 'max_attempts must not be negative'
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+
+    -- The request, one element per distinct key (its first occurrence), in key order.
+    select array_agg(u.n order by u.n, u.h), array_agg(u.h order by u.n, u.h), array_agg(u.a order by u.n, u.h),
+           array_agg(u.r order by u.n, u.h), array_agg(u.nm order by u.n, u.h), array_agg(u.c order by u.n, u.h),
+           array_agg(u.m order by u.n, u.h), array_agg(u.s order by u.n, u.h), array_agg(u.f order by u.n, u.h),
+           array_agg(u.rr order by u.n, u.h)
+      into r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset
+      from (select distinct on (v.n, v.h) v.*
+              from unnest(node_ids, task_args_hashes, array_ids, task_resources_ids, names, commands,
+                          max_attempts_per_task, resource_scales, fallback_queues, reset_if_running)
+                   with ordinality v(n, h, a, r, nm, c, m, s, f, rr, ord)
+             order by v.n, v.h, v.ord) u;
+
+    -- New tasks first, in key order: status, num_attempts and status_date keep their defaults (G, 0, now).
+    with inserted as (
+        insert into jobmon.task as t (workflow_id, node_id, task_args_hash, array_id, task_resources_id, name,
+                                      command, max_attempts, resource_scales, fallback_queues)
+        select wf_id, q.node_id, q.task_args_hash, q.array_id, q.task_resources_id, q.name, q.command,
+               q.max_attempts, q.resource_scales, q.fallback_queues
+          from unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
+                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
+                     resource_scales, fallback_queues, reset_if_running)
+            on conflict on constraint ux_task_workflow_node_args do nothing
+        returning t.id
+    )
+    select array_agg(i.id) into created from inserted i;
+
+    select array_agg(l.id order by l.id) into locked
+      from (select t.id
+              from jobmon.task t
+              join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
+                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
+                     resource_scales, fallback_queues, reset_if_running)
+                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+             where t.workflow_id = wf_id
+             order by t.id
+               for no key update of t) l;
+
+    -- Decided under the locks; a fresh task-instance id only when a task is reset.
+    if exists (select 1 from jobmon.task t
+                 join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
+                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
+                     resource_scales, fallback_queues, reset_if_running)
+                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+                where t.id = any (locked) and not t.id = any (coalesce(created, '{}'))
+                  and jobmon._resets_on_resume(t.status, q.reset_if_running) and jobmon._may_reset(t.status)) then
+        first_fresh := nextval(pg_get_serial_sequence('jobmon.task_instance', 'id'));
+    end if;
+
+    return query
+    with decided as (
+        select t.id, t.status, q.*,
+               case when t.id = any (coalesce(created, '{}')) then 'created'
+                    when not jobmon._resets_on_resume(t.status, q.reset_if_running) then 'unchanged'
+                    when jobmon._may_reset(t.status) then 'reset'
+                    else 'refused' end as decision
+          from jobmon.task t
+          join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
+                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
+                     resource_scales, fallback_queues, reset_if_running)
+                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+         where t.id = any (locked)
+    ),
+    moved as (
+        update jobmon.task t
+           set status = 'G', num_attempts = 0, status_date = now(), current_attempt_from = first_fresh,
+               name = d.name, command = d.command, max_attempts = d.max_attempts
+          from decided d
+         where t.id = d.id and d.decision = 'reset'
+        returning t.id, t.status, t.max_attempts
+    ),
+    recorded as (  -- the history of the resets, which no task instance's move caused
+        insert into jobmon.transition_history
+               (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select 'Task', d.id, d.id, null, d.status, 'G', 'bind_tasks'
+          from decided d
+          join moved m on m.id = d.id
+         where d.status <> 'G' and (select s.enabled from jobmon.history_setting s)
+         order by d.id
+    )
+    select d.node_id, d.task_args_hash, d.id, d.decision,
+           case when d.decision = 'created' then null else d.status end,
+           coalesce(m.status, d.status),
+           coalesce(m.max_attempts, (select t.max_attempts from jobmon.task t where t.id = d.id))
+      from decided d
+      left join moved m on m.id = d.id
+     order by d.id;
+end;
+$$;
+
+--
+-- Name: FUNCTION bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[], array_ids bigint[], task_resources_ids bigint[], names text[], commands text[], max_attempts_per_task integer[], resource_scales text[], fallback_queues text[], reset_if_running boolean[]); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[], array_ids bigint[], task_resources_ids bigint[], names text[], commands text[], max_attempts_per_task integer[], resource_scales text[], fallback_queues text[], reset_if_running boolean[]) IS 'Registers or rebinds a batch of tasks of a workflow by (node_id, task_args_hash): new ones in G (created), unfinished ones reset to G by the reset move with the new name, command and max_attempts (reset), D or R without reset_if_running left alone (unchanged), no reset move (refused). One row per distinct key in task id order. Locks the tasks in id order. Raises 22004, 22023, JM011.';
+
+--
+-- Name: derived_rules_drift(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.derived_rules_drift() RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select format('%s constraint %s', v.tab, v.name)
+      from (values ('jobmon.task_instance'::regclass, 'jobmon.task_instance_status'::regclass,
+                    'task_instance_status_code'),
+                   ('jobmon.task'::regclass, 'jobmon.task_status'::regclass, 'task_status_code')) v(tab, lookup, name)
+     where jobmon._status_check(v.lookup) is distinct from
+           (select pg_get_constraintdef(c.oid) from pg_constraint c where c.conrelid = v.tab and c.conname = v.name)
+    union all
+    select 'jobmon.task_instance_move'
+     where exists (select * from jobmon._task_instance_moves_from_rules()
+                   except select * from jobmon.task_instance_move)
+        or exists (select * from jobmon.task_instance_move
+                   except select * from jobmon._task_instance_moves_from_rules())
+$$;
+
+--
+-- Name: FUNCTION derived_rules_drift(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.derived_rules_drift() IS 'What derived from the lookup tables (the status CHECKs, jobmon.task_instance_move) differs from them now; empty when up to date.';
+
+--
 -- Name: describe_statuses(text[]); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
 CREATE FUNCTION jobmon.describe_statuses(codes text[]) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     select coalesce(string_agg(format('%s (%s)', s.id, s.label), ', ' order by c.ord), 'none')
@@ -1355,7 +1734,7 @@ COMMENT ON FUNCTION jobmon.describe_statuses(codes text[]) IS 'Formats task-inst
 --
 
 CREATE FUNCTION jobmon.describe_task_instance_transitions_from(status text) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     select format('Valid transitions from %s: %s. Untimely (ignored, not errors): %s.',
@@ -1381,7 +1760,6 @@ COMMENT ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) 
 CREATE FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) RETURNS SETOF jobmon.distributor_task_instance_wire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'distributor_task_instances'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
@@ -1390,6 +1768,7 @@ begin
             using errcode = '22004',
                   hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was read.';
     end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
     return query
         select ti.id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status, ti.distributor_id::text,
                ti.task_resources_id, ti.array_id, ti.array_batch_num, ti.array_step_id
@@ -1413,21 +1792,52 @@ COMMENT ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]
 CREATE FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) RETURNS SETOF jobmon.instantiated_task_instance
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'instantiate_task_instances'
     AS $$
 declare
-    moves jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_transition_result[];
+    stale_ids bigint[];
+    killed    bigint[];
 begin
     if task_instance_ids is null then
         raise exception 'task_instance_ids must not be NULL'
             using errcode = '22004',
                   hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was changed.';
     end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
+
+    -- Lock the tasks first (the move takes the same locks again at no cost),
+    -- so that which instances are stale attempts is decided under the locks.
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
+      order by t.id
+        for no key update of t;
+    select array_agg(ti.id) into stale_ids
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from and ti.status in ('Q', 'I');
+
+    -- Only a task's current attempt may be instantiated. A stale one (its task
+    -- was reset or queued again meanwhile) never reached the cluster: it is
+    -- finished (K, then F, with an error-log row saying why) and comes back
+-- 'stale' with where it ended.
+    select array_agg(m.task_instance_id) filter (where m.outcome = 'applied') into killed
+      from jobmon._move_task_instances(stale_ids, 'K', array['Q', 'I'], function_name => 'instantiate_task_instances') m;
+    insert into jobmon.task_instance_error_log (task_instance_id, description)
+    select m.task_instance_id,
+           'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
+      from jobmon._move_task_instances(killed, 'F', array['K'], function_name => 'instantiate_task_instances') m
+     where m.outcome = 'applied';
     select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
                          m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
                      ::jobmon.task_instance_transition_result)
       into moves
-      from jobmon._move_task_instances(task_instance_ids, 'I', array['Q'], array['Q']) m;
+      from jobmon._move_task_instances(array(
+               select u.id from unnest(task_instance_ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
+               'I', array['Q'], array['Q'], function_name => 'instantiate_task_instances') m;
+    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, null, true)
+                                   ::jobmon.task_instance_transition_result
+                              from unnest(stale_ids) u(id));
     -- A new statement, so a new snapshot: the wire form as it is after the move.
     return query
         select m.task_instance_id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status,
@@ -1444,7 +1854,7 @@ $$;
 -- Name: FUNCTION instantiate_task_instances(task_instance_ids bigint[]); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) IS 'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone. One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found). Locks the tasks in id order. Raises 22004 for a NULL array.';
+COMMENT ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) IS 'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone, and a stale attempt in Q or I is finished instead (K -> F, outcome ''stale''). One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found, stale). Locks the tasks in id order. Raises 22004 for a NULL array, 54000 over 1,000,000 ids.';
 
 --
 -- Name: kill_task_instances(bigint[]); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1453,16 +1863,16 @@ COMMENT ON FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]
 CREATE FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'kill_task_instances'
     AS $$
 begin
     if task_instance_ids is null then
         raise exception 'task_instance_ids must not be NULL'
             using errcode = '22004', hint = 'Nothing was changed. Pass an array of task instance ids (it may be empty).';
     end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
     return query
     with moved as materialized (
-        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'])
+        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'], function_name => 'kill_task_instances')
     ),
     logged as (
         insert into jobmon.task_instance_error_log (task_instance_id, description)
@@ -1478,7 +1888,7 @@ $$;
 -- Name: FUNCTION kill_task_instances(task_instance_ids bigint[]); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) IS 'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array.';
+COMMENT ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) IS 'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array, 54000 over 1,000,000 ids.';
 
 --
 -- Name: launch_array_batch(bigint, integer, interval); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1487,12 +1897,12 @@ COMMENT ON FUNCTION jobmon.kill_task_instances(task_instance_ids bigint[]) IS 'T
 CREATE FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) RETURNS SETOF jobmon.launched_task_instance
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'launch_array_batch'
     AS $$
 declare
     arr_id    constant bigint := launch_array_batch.array_id;
     batch_num constant integer := launch_array_batch.array_batch_num;
     ids       bigint[];
+    stale_ids bigint[];
     moves     jobmon.task_instance_transition_result[];
 begin
     if arr_id is null or batch_num is null or next_report_increment is null then
@@ -1502,11 +1912,7 @@ begin
             using errcode = '22004',
                   hint = 'Nothing was changed.';
     end if;
-    if next_report_increment <= interval '0' then
-        raise exception 'next_report_increment must be positive, not %', next_report_increment
-            using errcode = '22023',
-                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
-    end if;
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     -- Which instances belong to the batch never changes once they exist.
     select array_agg(ti.id)
       into ids
@@ -1515,11 +1921,32 @@ begin
     if ids is null then
         return;
     end if;
-    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
-                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
-                     ::jobmon.task_instance_transition_result)
+
+    -- Only a task's current attempt may be launched: a stale one (its task was
+    -- reset or queued again meanwhile) is told to die instead (I -> K, with its
+    -- submitted_date: its job is on the cluster) and comes back 'stale'.
+    -- Decided under the task locks, which the moves take again at no cost.
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (ids))
+      order by t.id
+        for no key update of t;
+    select array_agg(ti.id) into stale_ids
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+     where ti.id = any (ids) and ti.id < t.current_attempt_from and ti.status = 'I';
+
+    select array_agg(row(m.task_instance_id, m.task_id, case when m.task_instance_id = any (stale_ids) then 'stale'
+                                                             else m.outcome end,
+                         m.previous_status, m.status, m.task_previous_status, m.task_status, m.task_num_attempts,
+                         null, m.stale)::jobmon.task_instance_transition_result)
       into moves
-      from jobmon._move_task_instances(ids, 'O', array['I'], array['I'], now() + next_report_increment, true) m;
+      from (select k.* from jobmon._move_task_instances(stale_ids, 'K', array['I'], null, null, true, 'launch_array_batch') k
+            union all
+            select o.* from jobmon._move_task_instances(array(
+                       select u.id from unnest(ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
+                   'O', array['I'], array['I'], clock_timestamp() + next_report_increment, true,
+                   'launch_array_batch') o) m;
     return query
         select m.task_instance_id, m.task_id, ti.array_step_id, m.outcome, m.previous_status, m.status,
                m.task_previous_status, m.task_status, m.stale, ti.submitted_date, ti.report_by_date
@@ -1533,7 +1960,7 @@ $$;
 -- Name: FUNCTION launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) IS 'I -> O for every task instance of the array batch in I whose task is I, with submitted_date and report_by_date = now() + next_report_increment; tasks -> O by the cascade. One row per instance of the batch: outcome (applied, unchanged, skipped, ...), statuses before and after, dates. Locks the tasks in id order. Raises 22004 NULL argument, 22023 increment not positive.';
+COMMENT ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num integer, next_report_increment interval) IS 'I -> O for every task instance of the array batch in I whose task is I, with submitted_date and report_by_date = clock_timestamp() + next_report_increment; tasks -> O by the cascade. A stale attempt in I goes to K instead (outcome ''stale''). One row per instance of the batch: outcome (applied, unchanged, skipped, stale, ...), statuses before and after, dates. Locks the tasks in id order. Raises 22004 NULL argument, 22023 increment not positive or over 100 years.';
 
 --
 -- Name: log_array_distributor_ids(bigint, integer, integer[], text[]); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1542,7 +1969,6 @@ COMMENT ON FUNCTION jobmon.launch_array_batch(array_id bigint, array_batch_num i
 CREATE FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) RETURNS SETOF jobmon.array_distributor_id_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_array_distributor_ids'
     AS $$
 declare
     arr_id    constant bigint := log_array_distributor_ids.array_id;
@@ -1555,6 +1981,7 @@ begin
             using errcode = '22004',
                   hint = 'Nothing was changed.';
     end if;
+    perform jobmon._require_batch_size('array_step_ids', cardinality(array_step_ids));
     if cardinality(array_step_ids) <> cardinality(distributor_ids) then
         raise exception 'array_step_ids has % elements but distributor_ids has %: they must pair up one to one',
             cardinality(array_step_ids), cardinality(distributor_ids)
@@ -1577,7 +2004,7 @@ begin
     requested as (
         select p.step, min(p.did) as did,
                count(distinct p.did) > 1 or (bool_or(p.did is null) and bool_or(p.did is not null)) as conflicting,
-               bool_or(p.did is null or length(p.did) > 20) as bad
+               bool_or(not jobmon._usable_distributor_id(p.did)) as bad
           from pairs p
          group by p.step
     ),
@@ -1594,8 +2021,9 @@ begin
                    when c.conflicting then 'conflict'
                    when c.bad then 'invalid'
                    when c.status <> all (array['O', 'R']) then 'skipped'
-                   when c.old_did is not distinct from c.did then 'unchanged'
-                   else 'applied'
+                   -- A recorded id is kept, as log_distributor_id() keeps it.
+                   else (case jobmon._distributor_id_outcome(c.old_did, c.did)
+                             when 'record' then 'applied' when 'unchanged' then 'unchanged' else 'ignored' end)
                end as decision
           from current_rows c
     ),
@@ -1604,6 +2032,7 @@ begin
            set distributor_id = d.did
           from decided d
          where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+           and ti.distributor_id is null
         returning ti.id, ti.distributor_id::text as did
     )
     select d.step, d.id,
@@ -1619,7 +2048,7 @@ $$;
 -- Name: FUNCTION log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) IS 'Records the cluster job id of each step of an array batch (array_step_ids[i] -> distributor_ids[i]) on its task instance when that is O or R; others are left alone. One row per distinct step: outcome applied, unchanged, skipped, invalid, conflict or not_found. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 arrays of different lengths.';
+COMMENT ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[]) IS 'Records the cluster job id of each step of an array batch (array_step_ids[i] -> distributor_ids[i]) on its task instance when that is O or R and has no id yet (a recorded id is kept); others are left alone. One row per distinct step: outcome applied, unchanged, ignored, skipped, invalid (NULL, blank or too long id), conflict or not_found. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 arrays of different lengths, 54000 over 1,000,000 steps.';
 
 --
 -- Name: log_distributor_id(bigint, text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1628,7 +2057,6 @@ COMMENT ON FUNCTION jobmon.log_array_distributor_ids(array_id bigint, array_batc
 CREATE FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_distributor_id'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1636,26 +2064,27 @@ declare
     locked  record;
     outcome text := 'ignored';
 begin
-    if distributor_id is null then
-        raise exception 'distributor_id must not be NULL'
-            using errcode = '22004', hint = 'Submission failed? Call jobmon.log_no_distributor_id(). Nothing was changed.';
-    end if;
-    perform jobmon._require_length('distributor_id', distributor_id, 20),
-            jobmon._require_interval('next_report_increment', next_report_increment);
+    perform jobmon._require_distributor_id(distributor_id, false),
+            jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status in ('I', 'Q') then
+    if locked.stale and locked.status = 'I' then
+        -- Only a task's current attempt may be launched: a stale one is told to
+        -- die instead, with its job id, so that its job can be killed.
+        perform jobmon._transition_task_instance(ti_id, 'K', jsonb_build_object(
+            'distributor_id', distributor_id, 'submitted_date', now()), 'log_distributor_id');
+        outcome := 'stale';
+    elsif locked.status in ('I', 'Q') then
         -- Launched, with the id and the deadlines in the same write (Q raises JM001).
         outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
             'distributor_id', distributor_id, 'submitted_date', now(),
-            'report_by_date', now() + next_report_increment))).outcome;
+            'report_by_date', clock_timestamp() + next_report_increment), 'log_distributor_id')).outcome;
     elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
-        if locked.distributor_id is null then
+        outcome := jobmon._distributor_id_outcome(locked.distributor_id, distributor_id);
+        if outcome = 'record' then
             update jobmon.task_instance ti
                set distributor_id = log_distributor_id.distributor_id
              where ti.id = ti_id;
             outcome := 'id_recorded';
-        elsif locked.distributor_id = distributor_id then
-            outcome := 'unchanged';
         end if;
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
@@ -1666,7 +2095,7 @@ $$;
 -- Name: FUNCTION log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) IS 'The distributor''s job id for a task instance: from I, launches it (I -> O) and writes distributor_id, submitted_date and report_by_date (outcome ''applied''); a task instance already launched or moved on (O, R, T, X, K) keeps its status and gets the id only if it has none (''id_recorded''; same id: ''unchanged''); a finished one is left alone (''ignored''). Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001 (from Q), JM002. See docs/sql-api.md.';
+COMMENT ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distributor_id text, next_report_increment interval) IS 'The distributor''s job id for a task instance: from I, launches it (I -> O) and writes distributor_id, submitted_date and report_by_date (outcome ''applied''; a stale attempt goes I -> K instead, outcome ''stale''); a task instance already launched or moved on (O, R, T, X, K) keeps its status and gets the id only if it has none (''id_recorded''; same id: ''unchanged''); a finished one is left alone (''ignored''). Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001 (from Q), JM002. See docs/sql-api.md.';
 
 --
 -- Name: log_done(bigint, text, text, text, text, text, text, text, text, text, text, text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1675,7 +2104,6 @@ COMMENT ON FUNCTION jobmon.log_distributor_id(task_instance_id bigint, distribut
 CREATE FUNCTION jobmon.log_done(task_instance_id bigint, nodename text DEFAULT NULL::text, stdout text DEFAULT NULL::text, stderr text DEFAULT NULL::text, stdout_log text DEFAULT NULL::text, stderr_log text DEFAULT NULL::text, wallclock text DEFAULT NULL::text, maxrss text DEFAULT NULL::text, maxpss text DEFAULT NULL::text, cpu text DEFAULT NULL::text, io text DEFAULT NULL::text, usage_str text DEFAULT NULL::text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_done'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1683,11 +2111,13 @@ declare
     locked  record;
     outcome text := 'unchanged';
 begin
-    perform jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
+    perform jobmon._check_usage(nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io,
+                                usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'D' then
         outcome := (jobmon._transition_task_instance(ti_id, 'D', jobmon._usage(
-            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str),
+            'log_done')).outcome;
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
@@ -1706,7 +2136,6 @@ COMMENT ON FUNCTION jobmon.log_done(task_instance_id bigint, nodename text, stdo
 CREATE FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, description text, nodename text DEFAULT NULL::text, stdout text DEFAULT NULL::text, stderr text DEFAULT NULL::text, stdout_log text DEFAULT NULL::text, stderr_log text DEFAULT NULL::text, wallclock text DEFAULT NULL::text, maxrss text DEFAULT NULL::text, maxpss text DEFAULT NULL::text, cpu text DEFAULT NULL::text, io text DEFAULT NULL::text, usage_str text DEFAULT NULL::text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_error'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1719,21 +2148,23 @@ begin
             using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
     end if;
     if error_state not in ('E', 'Z', 'U', 'F') then
-        raise exception 'Unknown error_state: %', quote_literal(left(error_state, 200))
+        raise exception 'Unknown error_state: %', quote_literal(jobmon._cut(error_state))
             using errcode = '22023',
                   detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
-            jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
+            jobmon._check_usage(nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io,
+                                usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> error_state then
         if locked.status = 'T' and not exists (select 1 from jobmon.task_instance_transition r
                                                 where r.from_status = 'T' and r.to_status = error_state) then
-            perform jobmon.transition_task_instance(ti_id, 'R');
+            perform jobmon._transition_task_instance(ti_id, 'R', null, 'log_error');
         end if;
         outcome := (jobmon._transition_task_instance(ti_id, error_state, jobmon._usage(
-            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str),
+            'log_error')).outcome;
     end if;
     -- The error-log row only for an applied move (a repeat or an untimely report adds none).
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
@@ -1754,7 +2185,6 @@ COMMENT ON FUNCTION jobmon.log_error(task_instance_id bigint, error_state text, 
 CREATE FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_heartbeat'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1762,15 +2192,15 @@ declare
     locked  record;
     outcome text := 'ignored';
 begin
-    perform jobmon._require_interval('next_report_increment', next_report_increment);
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
         if locked.status = 'T' then  -- back to running, with the new deadline
             perform jobmon._transition_task_instance(ti_id, 'R',
-                jsonb_build_object('report_by_date', now() + next_report_increment));
-        else
+                jsonb_build_object('report_by_date', clock_timestamp() + next_report_increment), 'log_heartbeat');
+        else  -- report_by_date is in no index: a HOT update
             update jobmon.task_instance ti
-               set report_by_date = now() + next_report_increment
+               set report_by_date = clock_timestamp() + next_report_increment
              where ti.id = ti_id;
         end if;
         outcome := 'applied';
@@ -1783,7 +2213,7 @@ $$;
 -- Name: FUNCTION log_heartbeat(task_instance_id bigint, next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) IS 'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = now() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
+COMMENT ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval) IS 'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = clock_timestamp() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
 
 --
 -- Name: log_heartbeats(bigint[], interval); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1792,7 +2222,6 @@ COMMENT ON FUNCTION jobmon.log_heartbeat(task_instance_id bigint, next_report_in
 CREATE FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) RETURNS SETOF jobmon.heartbeat_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_heartbeats'
     AS $$
 begin
     if task_instance_ids is null or next_report_increment is null then
@@ -1801,11 +2230,8 @@ begin
             using errcode = '22004',
                   hint = 'Nothing was changed.';
     end if;
-    if next_report_increment <= interval '0' then
-        raise exception 'next_report_increment must be positive, not %', next_report_increment
-            using errcode = '22023',
-                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
-    end if;
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false),
+            jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
 
     perform 1
        from jobmon.task t
@@ -1817,9 +2243,9 @@ begin
     with requested as (
         select distinct r.id from unnest(task_instance_ids) r(id) where r.id is not null
     ),
-    pushed as (
+    pushed as (  -- report_by_date is in no index: HOT updates
         update jobmon.task_instance ti
-           set report_by_date = now() + next_report_increment
+           set report_by_date = clock_timestamp() + next_report_increment
           from requested r
          where ti.id = r.id and ti.status = 'O'
         returning ti.id, ti.report_by_date
@@ -1838,7 +2264,7 @@ $$;
 -- Name: FUNCTION log_heartbeats(task_instance_ids bigint[], next_report_increment interval); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) IS 'The distributor''s batch heartbeat: report_by_date = now() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive.';
+COMMENT ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval) IS 'The distributor''s batch heartbeat: report_by_date = clock_timestamp() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive or over 100 years, 54000 over 1,000,000 ids.';
 
 --
 -- Name: log_no_distributor_id(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1847,7 +2273,6 @@ COMMENT ON FUNCTION jobmon.log_heartbeats(task_instance_ids bigint[], next_repor
 CREATE FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, description text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_no_distributor_id'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1858,7 +2283,7 @@ begin
     perform jobmon._require_description(description);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'W' then
-        outcome := (jobmon.transition_task_instance(ti_id, 'W')).outcome;
+        outcome := (jobmon._transition_task_instance(ti_id, 'W', null, 'log_no_distributor_id')).outcome;
     end if;
     -- The error-log row only for an applied move.
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
@@ -1879,7 +2304,6 @@ COMMENT ON FUNCTION jobmon.log_no_distributor_id(task_instance_id bigint, descri
 CREATE FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text DEFAULT NULL::text) RETURNS jobmon.log_running_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_running'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1889,19 +2313,30 @@ declare
     outcome text := 'unchanged';
     wire    jobmon.worker_node_task_instance_wire;
 begin
-    perform jobmon._require_interval('next_report_increment', next_report_increment),
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false),
             jobmon._require_length('nodename', nodename, 150),
-            jobmon._require_length('distributor_id', distributor_id, 20);
+            jobmon._require_distributor_id(distributor_id, true);
     locked := jobmon._lock_task_instance(ti_id);
+    if locked.stale and locked.status = 'I' then
+        -- Only a task's current attempt may be launched: a stale one is finished instead.
+        perform jobmon._transition_task_instance(ti_id, 'K', null, 'log_running');
+        perform jobmon._transition_task_instance(ti_id, 'F', null, 'log_running');
+        outcome := 'stale';
     -- R is a repeat; so are F and E, which this route makes of K and X: a
     -- retried call finds them, changes nothing, and the worker stops.
-    if locked.status not in ('R', 'F', 'E') then
+    elsif locked.status not in ('R', 'F', 'E') then
         target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
         -- Running, the route's columns go with the move (NULL arguments leave them as they are).
         outcome := (jobmon._transition_task_instance(ti_id, target, case when target = 'R' then
             jsonb_build_object('nodename', nodename, 'process_group_id', process_group_id,
-                               'distributor_id', distributor_id, 'report_by_date', now() + next_report_increment)
-            end)).outcome;
+                               'distributor_id', case when jobmon._distributor_id_outcome(
+                                   locked.distributor_id, distributor_id) = 'record' then distributor_id end,
+                               'report_by_date', clock_timestamp() + next_report_increment)
+            end, 'log_running')).outcome;
+    end if;
+    if outcome = 'stale' then
+        perform jobmon._call_site_result(ti_id, outcome, locked.status, true,
+            'A stale attempt (its task was reset or queued again): finished (I -> K -> F) instead of run.');
     end if;
     wire := jobmon._worker_node_task_instance(ti_id);
     return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
@@ -1913,7 +2348,7 @@ $$;
 -- Name: FUNCTION log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text) IS 'The worker node''s job started: moves the task instance to R (O/I/T -> R; K -> F and X -> E instead) and, when moved to R, writes nodename, process_group_id, distributor_id (when given) and report_by_date = now() + next_report_increment. A repeat (already R) changes nothing (outcome ''unchanged''). Returns the worker-node wire form, outcome and previous_status. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+COMMENT ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval, distributor_id text) IS 'The worker node''s job started: moves the task instance to R (O/I/T -> R; K -> F, X -> E and a stale attempt''s I -> K -> F instead, outcome ''stale'') and, when moved to R, writes nodename, process_group_id, distributor_id (when given and none is recorded) and report_by_date = clock_timestamp() + next_report_increment. A repeat (already R) changes nothing (outcome ''unchanged''). Returns the worker-node wire form, outcome and previous_status. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
 
 --
 -- Name: log_unknown_error(bigint, text); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1922,7 +2357,6 @@ COMMENT ON FUNCTION jobmon.log_running(task_instance_id bigint, nodename text, p
 CREATE FUNCTION jobmon.log_unknown_error(task_instance_id bigint, description text) RETURNS jobmon.call_site_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'log_unknown_error'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
@@ -1937,7 +2371,7 @@ begin
     elsif locked.report_by_date > now() then
         outcome := 'not_overdue';
     else
-        outcome := (jobmon.transition_task_instance(ti_id, 'U')).outcome;
+        outcome := (jobmon._transition_task_instance(ti_id, 'U', null, 'log_unknown_error')).outcome;
     end if;
     -- The error-log row only for an applied move.
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
@@ -1958,7 +2392,6 @@ COMMENT ON FUNCTION jobmon.log_unknown_error(task_instance_id bigint, descriptio
 CREATE FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) RETURNS SETOF jobmon.queue_task_batch_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'queue_task_batch'
     AS $$
 declare
     arr_id constant bigint := queue_task_batch.array_id;
@@ -1968,6 +2401,8 @@ declare
     decisions   text[];
     queued_from text[];
     batch_num   integer;
+    arr_workflow bigint;
+    run_workflow bigint;
 begin
     if task_ids is null then
         raise exception 'task_ids must not be NULL'
@@ -1979,10 +2414,33 @@ begin
             using errcode = '22004',
                   hint = 'Pass the id of the array the tasks belong to. Nothing was changed.';
     end if;
-    if not exists (select 1 from jobmon.array a where a.id = arr_id) then
+    perform jobmon._require_batch_size('task_ids', cardinality(task_ids));
+    select a.workflow_id into arr_workflow from jobmon.array a where a.id = arr_id;
+    if not found then
         raise exception 'Array id: % not found', arr_id
             using errcode = '22023',
                   hint = 'Pass the id of an existing jobmon.array row. Nothing was changed.';
+    end if;
+    -- The parents of the new instances, checked here rather than by the
+    -- foreign keys, so that a bad one fails with a message naming it.
+    if res_id is not null and not exists (select 1 from jobmon.task_resources r where r.id = res_id) then
+        raise exception 'TaskResources id: % not found', res_id
+            using errcode = 'JM012',
+                  hint = 'Pass the id of an existing jobmon.task_resources row (or NULL). Nothing was changed.';
+    end if;
+    if run_id is not null then
+        select r.workflow_id into run_workflow from jobmon.workflow_run r where r.id = run_id;
+        if not found then
+            raise exception 'WorkflowRun id: % not found', run_id
+                using errcode = 'JM010',
+                      hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
+        end if;
+        if run_workflow <> arr_workflow then
+            raise exception 'WorkflowRun id: % belongs to Workflow id: %, not to Workflow id: % of Array id: %',
+                run_id, run_workflow, arr_workflow, arr_id
+                using errcode = 'JM013',
+                      hint = 'Queue the tasks on a run of their own workflow. Nothing was changed.';
+        end if;
     end if;
 
     -- Lock the tasks first, in ascending id order; decide after.
@@ -2004,6 +2462,7 @@ begin
                    when t.status <> all (array['G', 'A']) then 'skipped'
                    when not exists (select 1 from jobmon.task_transition m
                                      where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
+                       or not jobmon._attempts_left(t.num_attempts, t.max_attempts)
                        then 'invalid'
                    else 'applied'
                end as decision
@@ -2028,14 +2487,29 @@ begin
                                  where u.decision = 'applied' order by u.id)) with ordinality q(id, n)
              order by q.n
             returning jobmon.task_instance.id, jobmon.task_instance.task_id, jobmon.task_instance.array_step_id
+        ),
+        queued as (
+            update jobmon.task t
+               set status = 'Q',
+                   num_attempts = t.num_attempts + 1,
+                   status_date = now(),
+                   current_attempt_from = i.id
+              from inserted i
+             where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1]
+            returning t.id, i.id as task_instance_id, i.array_step_id
         )
-        update jobmon.task t
-           set status = 'Q',
-               num_attempts = t.num_attempts + 1,
-               status_date = now(),
-               current_attempt_from = i.id
-          from inserted i
-         where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1];
+        -- The history: each instance created, then its task's queueing (which no instance's move caused).
+        insert into jobmon.transition_history
+               (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select h.model, h.object_id, h.task_id, h.cause, h.from_status, 'Q', 'queue_task_batch'
+          from (select 'TaskInstance' as model, i.id as object_id, i.task_id, i.id as cause,
+                       null::text as from_status, i.id as instance, 0 as step
+                  from inserted i
+                union all
+                select 'Task', q.id, q.id, null, queued_from[q.array_step_id + 1], q.task_instance_id, 1
+                  from queued q) h
+         where (select s.enabled from jobmon.history_setting s)
+         order by h.instance, h.step;
     end if;
 
     -- Report what is true now (a new statement sees this call's writes).
@@ -2053,14 +2527,14 @@ $$;
 -- Name: FUNCTION queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) IS 'The swarm''s batch queue: each requested task in G or A (and allowed to Q by jobmon.task_transition) moves to Q with num_attempts + 1 and gets one new task instance in Q; the call''s instances share one batch number from the array''s counter and get steps 0..n-1 in task-id order. One row per distinct requested task: outcome applied, skipped, invalid, wrong_array or not_found. A call that queues nothing takes no batch number. Locks the tasks in id order, then the array row. Raises 22004 NULL task_ids or array_id, 22023 unknown array.';
+COMMENT ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint) IS 'The swarm''s batch queue: each requested task in G or A (and allowed to Q by jobmon.task_transition) moves to Q with num_attempts + 1 and gets one new task instance in Q; the call''s instances share one batch number from the array''s counter and get steps 0..n-1 in task-id order. One row per distinct requested task: outcome applied, skipped, invalid, wrong_array or not_found. A call that queues nothing takes no batch number. Locks the tasks in id order, then the array row. Raises 22004 NULL task_ids or array_id, 22023 unknown array, JM012 unknown task resources, JM010 unknown workflow run, JM013 a workflow run of another workflow, 54000 over 1,000,000 ids.';
 
 --
 -- Name: require_task_instance_status(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
 CREATE FUNCTION jobmon.require_task_instance_status(status text) RETURNS text
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
@@ -2080,7 +2554,7 @@ begin
       from jobmon.task_instance_status s
      where s.label = upper(btrim(status)) or s.id = upper(btrim(status));
 
-    raise exception 'Unknown task instance status: %', quote_literal(status)
+    raise exception 'Unknown task instance status: %', quote_literal(jobmon._cut(status))
         using errcode = '22023',
               detail = 'Valid codes: ' || jobmon.describe_statuses(
                   array(select s.id from jobmon.task_instance_status s order by s.id)) || '.',
@@ -2101,7 +2575,6 @@ COMMENT ON FUNCTION jobmon.require_task_instance_status(status text) IS 'Returns
 CREATE FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_running boolean) RETURNS TABLE(task_id bigint, outcome text, previous_status text, status text, previous_num_attempts integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'reset_tasks_for_resume'
     AS $$
 declare
     wf_id       constant bigint := reset_tasks_for_resume.workflow_id;
@@ -2117,7 +2590,7 @@ begin
     select array_agg(l.id order by l.id) into locked
       from (select t.id
               from jobmon.task t
-             where t.workflow_id = wf_id and t.status <> 'D' and (reset_running or t.status <> 'R')
+             where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)
              order by t.id
                for no key update of t) l;
     if locked is null then
@@ -2128,10 +2601,7 @@ begin
 
     return query
     with decided as (
-        select t.id, t.status, t.num_attempts,
-               t.status = 'G' or exists (select 1 from jobmon.task_transition r
-                                          where r.kind = 'resume' and r.from_status = t.status and r.to_status = 'G')
-                   as allowed
+        select t.id, t.status, t.num_attempts, jobmon._may_reset(t.status) as allowed
           from jobmon.task t
          where t.id = any (locked)
     ),
@@ -2141,6 +2611,15 @@ begin
           from decided d
          where t.id = d.id and d.allowed
         returning t.id
+    ),
+    recorded as (  -- the history of the status changes, which no task instance's move caused
+        insert into jobmon.transition_history
+               (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select 'Task', d.id, d.id, null, d.status, 'G', 'reset_tasks_for_resume'
+          from decided d
+          join moved m on m.id = d.id
+         where d.status <> 'G' and (select s.enabled from jobmon.history_setting s)
+         order by d.id
     )
     select d.id, case when m.id is not null then 'applied' else 'refused' end, d.status,
            case when m.id is not null then 'G' else d.status end, d.num_attempts
@@ -2163,26 +2642,22 @@ COMMENT ON FUNCTION jobmon.reset_tasks_for_resume(workflow_id bigint, reset_runn
 CREATE FUNCTION jobmon.set_history(enabled boolean) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-declare
-    how text := case when enabled then 'enable' else 'disable' end;
+    AS $$
 begin
     if enabled is null then
         raise exception 'enabled must not be NULL'
             using errcode = '22004', hint = 'Pass true to record the history, false to stop recording it.';
     end if;
-    execute format('alter table jobmon.task %s trigger record_history', how);
-    execute format('alter table jobmon.task_instance %1$s trigger record_history_insert, %1$s trigger record_history_update',
-                   how);
+    update jobmon.history_setting s set enabled = set_history.enabled;
     return enabled;
 end;
-$_$;
+$$;
 
 --
 -- Name: FUNCTION set_history(enabled boolean); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.set_history(enabled boolean) IS 'Turns the transition history of this database on (true) or off (false) and returns the new state. Owner only. Locks jobmon.task and jobmon.task_instance (SHARE ROW EXCLUSIVE) until commit.';
+COMMENT ON FUNCTION jobmon.set_history(enabled boolean) IS 'Turns the transition history of this database on (true) or off (false) and returns the new state. Owner only. Locks the row of jobmon.history_setting until commit; never waits for a move.';
 
 --
 -- Name: transition_history; Type: TABLE; Schema: jobmon; Owner: -
@@ -2212,7 +2687,7 @@ END),
 -- Name: TABLE transition_history; Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON TABLE jobmon.transition_history IS 'One row per applied move of a task instance (from_status NULL: created) and of a task, in the order of id (status dates can go backwards across transactions; id cannot). Written by triggers on jobmon.task_instance and jobmon.task in the same transaction as the move; turned off and on per database with jobmon.set_history(). Read with jobmon.task_instance_history().';
+COMMENT ON TABLE jobmon.transition_history IS 'One row per applied move of a task instance (from_status NULL: created) and of a task, in the order of id (status dates can go backwards across transactions; id cannot). Written by the moves themselves (the jobmon functions), in the same transaction; a direct write by the owner is not recorded. Turned off and on per database with jobmon.set_history(). Read with jobmon.task_instance_history().';
 
 --
 -- Name: COLUMN transition_history.id; Type: COMMENT; Schema: jobmon; Owner: -
@@ -2242,7 +2717,7 @@ COMMENT ON COLUMN jobmon.transition_history.task_id IS 'The task (of the task in
 -- Name: COLUMN transition_history.task_instance_id; Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON COLUMN jobmon.transition_history.task_instance_id IS 'For a task instance: itself. For a task: the task instance whose move caused it (its current attempt, when the rules explain the task move by that attempt''s status); NULL for a move no task instance caused (for example a resume reset or a queueing).';
+COMMENT ON COLUMN jobmon.transition_history.task_instance_id IS 'For a task instance: itself. For a task: the task instance whose move cascaded to it; NULL for a move no task instance caused (a queueing, a resume reset).';
 
 --
 -- Name: COLUMN transition_history.from_status; Type: COMMENT; Schema: jobmon; Owner: -
@@ -2266,7 +2741,7 @@ COMMENT ON COLUMN jobmon.transition_history.recorded_at IS 'clock_timestamp() wh
 -- Name: COLUMN transition_history.function_name; Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON COLUMN jobmon.transition_history.function_name IS 'The public jobmon function the caller called to make the move (the function-level setting jobmon.route, else jobmon.function); NULL for a direct UPDATE.';
+COMMENT ON COLUMN jobmon.transition_history.function_name IS 'The public jobmon function the caller called to make the move, passed by that function to the move (no session setting is read).';
 
 --
 -- Name: COLUMN transition_history.role_name; Type: COMMENT; Schema: jobmon; Owner: -
@@ -2287,7 +2762,6 @@ COMMENT ON COLUMN jobmon.transition_history.application_name IS 'The client''s a
 CREATE FUNCTION jobmon.task_instance_history(task_instance_id bigint) RETURNS SETOF jobmon.transition_history
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'task_instance_history'
     AS $$
 declare
     ti_id   constant bigint := task_instance_history.task_instance_id;
@@ -2320,7 +2794,7 @@ COMMENT ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) IS 'Th
 --
 
 CREATE FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) RETURNS text[]
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
@@ -2349,30 +2823,43 @@ COMMENT ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num
 CREATE FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) RETURNS TABLE(task_id bigint, status text, cursor bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'task_status_changes'
     AS $$
 declare
-    wf_id   constant bigint := task_status_changes.workflow_id;
-    horizon xid8;
+    wf_id    constant bigint := task_status_changes.workflow_id;
+    xid_bits constant bigint := 17592186044415;  -- 2^44 - 1: the transaction id's part of a cursor
+    cluster  constant bigint := (pg_control_system()).system_identifier;
+    tag      constant bigint := jobmon._feed_cluster_tag();
+    horizon  bigint;
 begin
     perform jobmon._require_workflow(wf_id);
     if after is null then
         raise exception 'after must not be NULL'
             using errcode = '22004', hint = 'Pass 0 for every task, then the largest cursor the previous call returned.';
     end if;
-    horizon := pg_snapshot_xmin(pg_current_snapshot());
-    if after < 0 or after > horizon::text::bigint then
+    horizon := pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
+    if horizon > xid_bits then
+        raise exception 'the change feed counts transaction ids up to %, this cluster is at %', xid_bits, horizon
+            using errcode = '54000';
+    end if;
+    if after < 0 or (after >> 44 in (0, tag >> 44) and (after & xid_bits) > horizon) then
         raise exception 'after is not a cursor of task_status_changes(): %', after
             using errcode = '22023',
                   hint = 'Pass 0 for every task, then the largest cursor the previous call returned (not a time or a row id).';
     end if;
+    if after >> 44 not in (0, tag >> 44) then
+        raise exception 'after is a cursor of task_status_changes() from another cluster: %', after
+            using errcode = 'JM030',
+                  detail = 'The database was restored from a dump since: transaction ids of another cluster say nothing here.',
+                  hint = 'Start again from 0: the call returns every task of the workflow with its current status.';
+    end if;
     return query
-    select t.id, t.status, horizon::text::bigint
+    select t.id, t.status, tag + horizon
       from jobmon.task t
      where t.workflow_id = wf_id
-       and t.status_xid >= after::text::xid8
-       and t.status_xid < horizon
-     order by t.status_xid, t.id;
+       and (   (t.status_cluster in (cluster, 0)  -- 0: before 0010; on another cluster a harmless repeat
+                and t.status_xid >= (after & xid_bits)::text::xid8 and t.status_xid < horizon::text::xid8)
+            or (after = 0 and t.status_cluster <> cluster))
+     order by t.status_cluster = cluster, t.status_xid, t.id;
 end;
 $$;
 
@@ -2380,7 +2867,7 @@ $$;
 -- Name: FUNCTION task_status_changes(workflow_id bigint, after bigint); Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) IS 'The swarm''s incremental sync: (task_id, status, cursor) for the tasks of a workflow whose status changed after the cursor (0: all). A change committed after one call is returned by a later one even if its transaction started before (snapshot-xmin cursor over task.status_xid). Raises 22004, 22023, JM011.';
+COMMENT ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint) IS 'The swarm''s incremental sync: (task_id, status, cursor) for the tasks of a workflow whose status changed after the cursor (0: all, restored ones included). A change committed after one call is returned by a later one even if its transaction started before (snapshot-xmin cursor over task.status_xid, tagged with the cluster). Raises 22004, 22023, JM011, JM030 (a cursor of another cluster: start again from 0).';
 
 --
 -- Name: terminate_workflow_run(bigint, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -2389,7 +2876,6 @@ COMMENT ON FUNCTION jobmon.task_status_changes(workflow_id bigint, after bigint)
 CREATE FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean DEFAULT false) RETURNS TABLE(task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text, task_status text, stale boolean, description text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'terminate_workflow_run'
     AS $$
 declare
     run_id     constant bigint := terminate_workflow_run.workflow_run_id;
@@ -2436,7 +2922,8 @@ begin
 
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
       from jobmon._move_task_instances(
-               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end) m;
+               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
+               function_name => 'terminate_workflow_run') m;
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
     -- an earlier call and never launched.
@@ -2446,11 +2933,11 @@ begin
             union all
             select unnest(pre_k_ids)) k;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances(done_ids, 'F', array['K']) m;
+      from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances(fatal_ids, 'F', array['T']) m;
+      from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances(error_ids, 'E', array['X']) m;
+      from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m;
 
     return query
     with steps as (
@@ -2513,132 +3000,10 @@ COMMENT ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot bo
 CREATE FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) RETURNS jobmon.task_instance_transition_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.function" TO 'transition_task_instance'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
-declare
-    columns constant jsonb;  -- NULL: the public move writes no route column
 begin
-declare
-    -- Variables, not records: a record's fields cost more as parameters of a statement.
-    ti_task_id        bigint;   -- the task instance as read: its task, status and row version
-    ti_status         text;
-    ti_ctid           tid;
-    task_before       text;     -- its task as locked
-    attempts_before   integer;
-    has_attempts_left boolean;
-    stale             boolean;
-    task_ctid         tid;
-    rule              text;     -- the rule for the move (see jobmon._task_instance_move_rule)
-    retried           boolean;  -- NULL on the first pass, true on the second
-    refused           record;   -- the task move a refused cascade asks for
-    moved_at          timestamptz;
-    task_after        text;     -- the task's status and attempts after the move, when it was written
-    attempts_after    integer;
-begin
-    -- task_instance_id is the argument, unqualified: the body is also transition_task_instance's.
-    loop
-        select ti.task_id, ti.status, ti.ctid
-          into ti_task_id, ti_status, ti_ctid
-          from jobmon.task_instance ti
-         where ti.id = task_instance_id;
-        if not found then
-            if task_instance_id is null then
-                raise exception 'task_instance_id must not be NULL'
-                    using errcode = '22004';
-            end if;
-            perform jobmon.require_task_instance_status(new_status);  -- an unknown code is reported first
-            raise exception 'TaskInstance id: % not found', task_instance_id
-                using errcode = 'JM003';
-        end if;
-        select t.status, t.num_attempts, jobmon._attempts_left(t.num_attempts, t.max_attempts),
-               task_instance_id < t.current_attempt_from, t.ctid
-          into task_before, attempts_before, has_attempts_left, stale, task_ctid
-          from jobmon.task t
-         where t.id = ti_task_id
-           for no key update;
-        rule := jobmon._task_instance_move_rule(ti_status, new_status, task_before, has_attempts_left);
-
-        -- Applicable: a valid pair whose cascade the task accepts (a stale
-        -- attempt moves alone, so its cascade does not matter).
-        if rule <> 'untimely' and (rule <> 'refused' or stale) then
-            if columns is null then
-                update jobmon.task_instance ti
-                   set status = new_status, status_date = now()
-                 where ti.ctid = ti_ctid and ti.status = ti_status
-                returning ti.status_date into moved_at;
-            else
-                update jobmon.task_instance ti
-                   set status = new_status, status_date = now(),
-                       nodename = coalesce(c.nodename, ti.nodename),
-                       process_group_id = coalesce(c.process_group_id, ti.process_group_id),
-                       distributor_id = coalesce(c.distributor_id, ti.distributor_id),
-                       submitted_date = coalesce(c.submitted_date, ti.submitted_date),
-                       report_by_date = coalesce(c.report_by_date, ti.report_by_date),
-                       usage_str = coalesce(c.usage_str, ti.usage_str), wallclock = coalesce(c.wallclock, ti.wallclock),
-                       maxrss = coalesce(c.maxrss, ti.maxrss), maxpss = coalesce(c.maxpss, ti.maxpss),
-                       cpu = coalesce(c.cpu, ti.cpu), io = coalesce(c.io, ti.io),
-                       stdout = coalesce(c.stdout, ti.stdout), stderr = coalesce(c.stderr, ti.stderr),
-                       stdout_log = coalesce(c.stdout_log, ti.stdout_log),
-                       stderr_log = coalesce(c.stderr_log, ti.stderr_log)
-                  from jsonb_populate_record(null::jobmon.task_instance, columns) c
-                 where ti.ctid = ti_ctid and ti.status = ti_status
-                returning ti.status_date into moved_at;
-            end if;
-            if found then
-                -- The task is written when it changes or counts an attempt ('Q+' from Q).
-                if not stale and rule <> task_before then
-                    update jobmon.task t
-                       set status = rtrim(rule, '+'),
-                           num_attempts = t.num_attempts + (rule like '%+')::integer,
-                           status_date = now()
-                     where t.ctid = task_ctid
-                    returning t.status, t.num_attempts into task_after, attempts_after;
-                end if;
-                return (task_instance_id, ti_task_id, 'applied', ti_status, new_status, task_before,
-                        coalesce(task_after, task_before), coalesce(attempts_after, attempts_before), moved_at,
-                        stale)::jobmon.task_instance_transition_result;
-            end if;
-        end if;
-        -- Not applied: decide again, once, on a read made under the lock already held.
-        exit when retried;
-        retried := true;
-    end loop;
-
-    if rule = 'untimely' then
-        return (task_instance_id, ti_task_id, 'untimely', ti_status, ti_status, task_before,
-                task_before, attempts_before,
-                (select ti.status_date from jobmon.task_instance ti where ti.ctid = ti_ctid),
-                stale)::jobmon.task_instance_transition_result;
-    end if;
-    if rule is null then
-        perform jobmon.require_task_instance_status(new_status);
-        raise exception 'Cannot transition TaskInstance id: % from % to %', task_instance_id, ti_status, new_status
-            using errcode = 'JM001',
-                  detail = jobmon.describe_task_instance_transitions_from(ti_status),
-                  hint = 'Nothing was changed. Read the current status with jobmon-db show or from jobmon.task_instance before retrying.';
-    end if;
-    if rule = 'refused' then  -- a valid pair whose cascade the task refuses
-        select m.refused_task_from, m.refused_task_to
-          into refused
-          from jobmon.task_instance_move m
-         where m.from_status = ti_status and m.to_status = new_status
-           and m.task_status = task_before and m.attempts_left = has_attempts_left;
-        raise exception 'Cannot transition Task id: % from % to %', ti_task_id, refused.refused_task_from, refused.refused_task_to
-            using errcode = 'JM002',
-                  detail = format('Asked for by TaskInstance id: %s moving from %s to %s. Valid task transitions from %s: %s.',
-                                  task_instance_id, ti_status, new_status, refused.refused_task_from,
-                                  coalesce((select string_agg(r.to_status, ', ' order by r.to_status)
-                                              from jobmon.task_transition r
-                                             where r.from_status = refused.refused_task_from and r.kind = 'cascade'),
-                                           'none')),
-                  hint = 'Nothing was changed: the task instance keeps its status. The task was probably moved on by another run (for example reset by a workflow resume).';
-    end if;
-    raise exception 'TaskInstance id: % changed while its task was locked', task_instance_id
-        using errcode = '40001',
-              detail = 'A writer that does not lock the task first changed the task instance. Nothing was changed.',
-              hint = 'Retry the call.';
-end;
+    return jobmon._transition_task_instance(task_instance_id, new_status, null, 'transition_task_instance');
 end;
 $$;
 
@@ -2655,7 +3020,6 @@ COMMENT ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new
 CREATE FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval) RETURNS TABLE(task_instance_id bigint, task_id bigint, previous_status text, status text, report_by_date timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'triage_overdue'
     AS $$
 declare
     run_id        constant bigint := triage_overdue.workflow_run_id;
@@ -2668,10 +3032,7 @@ begin
         raise exception 'launched_grace must not be NULL'
             using errcode = '22004', hint = 'Nothing was changed. Pass how long an instance may stay launched, e.g. ''10 minutes''.';
     end if;
-    if launched_grace < interval '0' then
-        raise exception 'launched_grace must not be negative: %', left(launched_grace::text, 200)
-            using errcode = '22023', hint = 'Nothing was changed.';
-    end if;
+    perform jobmon._require_interval('launched_grace', launched_grace, true);
 
     -- The tasks of the overdue candidates, in id order, skipping the held ones.
     select array_agg(l.id order by l.id) into locked_tasks
@@ -2705,12 +3066,12 @@ begin
 
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances(overdue_r, 'T', array['R']) m
+      from jobmon._move_task_instances(overdue_r, 'T', array['R'], function_name => 'triage_overdue') m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances(overdue_o, 'X', array['O']) m
+      from jobmon._move_task_instances(overdue_o, 'X', array['O'], function_name => 'triage_overdue') m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
 end;
@@ -2729,7 +3090,6 @@ COMMENT ON FUNCTION jobmon.triage_overdue(workflow_run_id bigint, launched_grace
 CREATE FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) RETURNS jobmon.worker_node_task_instance_wire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "jobmon.route" TO 'worker_node_task_instance'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
@@ -2757,6 +3117,9 @@ CREATE TABLE jobmon."array" (
     workflow_id bigint NOT NULL,
     name text,
     next_batch_num integer DEFAULT 1 NOT NULL,
+    task_template_version_id bigint,
+    max_concurrently_running integer,
+    created_date timestamp with time zone DEFAULT now(),
     CONSTRAINT array_next_batch_num_check CHECK ((next_batch_num >= 1))
 );
 
@@ -2802,6 +3165,90 @@ CREATE TABLE jobmon.deployment_role (
 COMMENT ON TABLE jobmon.deployment_role IS 'The NOLOGIN group roles of this database, by actor: owner (owns the schema; the functions run with its rights), app (every public function, inserts parent rows, reads everything), readonly, and one role per actor that calls only its own functions. A deployment grants them to its login roles.';
 
 --
+-- Name: history_setting; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.history_setting (
+    singleton boolean DEFAULT true NOT NULL,
+    enabled boolean NOT NULL,
+    CONSTRAINT history_setting_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: TABLE history_setting; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.history_setting IS 'One row: whether the moves record the transition history (jobmon.transition_history). Written by jobmon.set_history().';
+
+--
+-- Name: COLUMN history_setting.enabled; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.history_setting.enabled IS 'true: every move writes its history rows with it, in its transaction.';
+
+--
+-- Name: installed_release; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.installed_release (
+    singleton boolean DEFAULT true NOT NULL,
+    version text NOT NULL,
+    migrated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT installed_release_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: TABLE installed_release; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.installed_release IS 'One row: the jobmon-db release whose `migrate` last ran on this database, written by the post-apply step.';
+
+--
+-- Name: COLUMN installed_release.singleton; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.installed_release.singleton IS 'Always true: the table holds one row.';
+
+--
+-- Name: COLUMN installed_release.version; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.installed_release.version IS 'The package version of that release (jobmon-db --version).';
+
+--
+-- Name: COLUMN installed_release.migrated_at; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.installed_release.migrated_at IS 'When that migrate finished applying the sql/ files.';
+
+--
+-- Name: installed_routine; Type: TABLE; Schema: jobmon; Owner: -
+--
+
+CREATE TABLE jobmon.installed_routine (
+    signature text NOT NULL,
+    definition_md5 text NOT NULL
+);
+
+--
+-- Name: TABLE installed_routine; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TABLE jobmon.installed_routine IS 'Every function of schema jobmon as the last migrate left it: its signature and an md5 of its definition, privileges and comment. `jobmon-db status` compares the functions with it.';
+
+--
+-- Name: COLUMN installed_routine.signature; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.installed_routine.signature IS 'The function''s regprocedure text, e.g. jobmon.log_done(bigint, text).';
+
+--
+-- Name: COLUMN installed_routine.definition_md5; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.installed_routine.definition_md5 IS 'md5 of pg_get_functiondef(), the ACL and the comment.';
+
+--
 -- Name: repeatable_sql; Type: TABLE; Schema: jobmon; Owner: -
 --
 
@@ -2838,7 +3285,9 @@ CREATE TABLE jobmon.task (
     status_date timestamp with time zone DEFAULT now() NOT NULL,
     current_attempt_from bigint DEFAULT 0 NOT NULL,
     status_xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
-    CONSTRAINT task_max_attempts_check CHECK ((max_attempts >= 0)),
+    status_cluster bigint DEFAULT (pg_control_system()).system_identifier NOT NULL,
+    CONSTRAINT task_attempts_within_max CHECK ((num_attempts <= max_attempts)),
+    CONSTRAINT task_max_attempts_check CHECK ((max_attempts >= 1)),
     CONSTRAINT task_num_attempts_check CHECK ((num_attempts >= 0)),
     CONSTRAINT task_status_code CHECK ((status = ANY ('{A,D,E,F,G,I,O,Q,R}'::text[])))
 );
@@ -2859,7 +3308,7 @@ COMMENT ON COLUMN jobmon.task.num_attempts IS 'Attempts counted so far: one each
 -- Name: COLUMN task.max_attempts; Type: COMMENT; Schema: jobmon; Owner: -
 --
 
-COMMENT ON COLUMN jobmon.task.max_attempts IS 'When num_attempts >= max_attempts, an error of a task instance fails the task (F).';
+COMMENT ON COLUMN jobmon.task.max_attempts IS 'How many times the task may be queued (at least 1). When num_attempts >= max_attempts, an error of a task instance fails the task (F); num_attempts never exceeds it.';
 
 --
 -- Name: COLUMN task.status_date; Type: COMMENT; Schema: jobmon; Owner: -
@@ -2878,6 +3327,12 @@ COMMENT ON COLUMN jobmon.task.current_attempt_from IS 'Task instances of this ta
 --
 
 COMMENT ON COLUMN jobmon.task.status_xid IS 'The transaction (pg_current_xact_id()) that last changed status, or inserted the task. Written by a trigger; read by jobmon.task_status_changes().';
+
+--
+-- Name: COLUMN task.status_cluster; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.task.status_cluster IS 'The cluster (pg_control_system().system_identifier) whose transaction status_xid is; 0 if written before migration 0010. Written with status_xid; read by jobmon.task_status_changes().';
 
 --
 -- Name: task_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
@@ -2922,7 +3377,8 @@ CREATE TABLE jobmon.task_instance (
     status_date timestamp with time zone DEFAULT now() NOT NULL,
     report_by_date timestamp with time zone,
     CONSTRAINT task_instance_status_code CHECK ((status = ANY ('{D,E,F,I,K,O,Q,R,T,U,W,X,Z}'::text[])))
-);
+)
+WITH (fillfactor='33');
 
 --
 -- Name: TABLE task_instance; Type: COMMENT; Schema: jobmon; Owner: -
@@ -3038,7 +3494,9 @@ COMMENT ON COLUMN jobmon.task_instance_transition.reason IS 'Why the pair exists
 
 CREATE TABLE jobmon.task_resources (
     id bigint NOT NULL,
-    requested_resources jsonb
+    requested_resources jsonb,
+    queue_id bigint,
+    task_resources_type_id character varying(1)
 );
 
 --
@@ -3125,7 +3583,17 @@ ALTER TABLE jobmon.transition_history ALTER COLUMN id ADD GENERATED ALWAYS AS ID
 
 CREATE TABLE jobmon.workflow (
     id bigint NOT NULL,
-    name text
+    name text,
+    tool_version_id bigint,
+    dag_id bigint,
+    workflow_args_hash character varying(150),
+    task_hash character varying(150),
+    description text,
+    workflow_args text,
+    max_concurrently_running integer,
+    created_date timestamp with time zone,
+    status_date timestamp with time zone DEFAULT now(),
+    status character varying(1) DEFAULT 'G'::character varying NOT NULL
 );
 
 --
@@ -3133,6 +3601,18 @@ CREATE TABLE jobmon.workflow (
 --
 
 COMMENT ON TABLE jobmon.workflow IS 'A Jobmon workflow (minimal: the foreign keys need it).';
+
+--
+-- Name: COLUMN workflow.created_date; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.workflow.created_date IS 'Set when the last chunk of tasks was bound (upstream Jobmon: the workflow is resumable from then on).';
+
+--
+-- Name: COLUMN workflow.status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.workflow.status IS 'Upstream Jobmon''s workflow status (G registering, Q, R, D, F, H, A, ...); jobmon-db''s functions do not read it.';
 
 --
 -- Name: workflow_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
@@ -3153,7 +3633,14 @@ ALTER TABLE jobmon.workflow ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 CREATE TABLE jobmon.workflow_run (
     id bigint NOT NULL,
-    workflow_id bigint NOT NULL
+    workflow_id bigint NOT NULL,
+    "user" character varying(150),
+    jobmon_version character varying(150) DEFAULT 'UNKNOWN'::character varying,
+    jobmon_server_version character varying(150),
+    status character varying(1) DEFAULT 'G'::character varying NOT NULL,
+    created_date timestamp with time zone DEFAULT now(),
+    status_date timestamp with time zone DEFAULT now(),
+    heartbeat_date timestamp with time zone DEFAULT now()
 );
 
 --
@@ -3161,6 +3648,12 @@ CREATE TABLE jobmon.workflow_run (
 --
 
 COMMENT ON TABLE jobmon.workflow_run IS 'One run of a workflow (minimal: the foreign keys need it).';
+
+--
+-- Name: COLUMN workflow_run.status; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON COLUMN jobmon.workflow_run.status IS 'Upstream Jobmon''s workflow-run status (G registered, L, B, R, D, C, H, T, E, ...); jobmon-db''s functions do not read it.';
 
 --
 -- Name: workflow_run_id_seq; Type: SEQUENCE; Schema: jobmon; Owner: -
@@ -3195,6 +3688,27 @@ ALTER TABLE ONLY jobmon.deployment_role
 
 ALTER TABLE ONLY jobmon.deployment_role
     ADD CONSTRAINT deployment_role_role_name_key UNIQUE (role_name);
+
+--
+-- Name: history_setting history_setting_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.history_setting
+    ADD CONSTRAINT history_setting_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: installed_release installed_release_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.installed_release
+    ADD CONSTRAINT installed_release_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: installed_routine installed_routine_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.installed_routine
+    ADD CONSTRAINT installed_routine_pkey PRIMARY KEY (signature);
 
 --
 -- Name: task_instance ix_array_batch_index; Type: CONSTRAINT; Schema: jobmon; Owner: -
@@ -3301,6 +3815,20 @@ ALTER TABLE ONLY jobmon.transition_history
     ADD CONSTRAINT transition_history_pkey PRIMARY KEY (id);
 
 --
+-- Name: array uc_task_template_version_id_workflow_id; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon."array"
+    ADD CONSTRAINT uc_task_template_version_id_workflow_id UNIQUE (task_template_version_id, workflow_id);
+
+--
+-- Name: task ux_task_workflow_node_args; Type: CONSTRAINT; Schema: jobmon; Owner: -
+--
+
+ALTER TABLE ONLY jobmon.task
+    ADD CONSTRAINT ux_task_workflow_node_args UNIQUE (workflow_id, node_id, task_args_hash);
+
+--
 -- Name: workflow workflow_pkey; Type: CONSTRAINT; Schema: jobmon; Owner: -
 --
 
@@ -3321,12 +3849,6 @@ ALTER TABLE ONLY jobmon.workflow_run
 CREATE INDEX ix_status_status_date ON jobmon.task_instance USING btree (status, status_date);
 
 --
--- Name: ix_task_instance_distributor_id; Type: INDEX; Schema: jobmon; Owner: -
---
-
-CREATE INDEX ix_task_instance_distributor_id ON jobmon.task_instance USING btree (distributor_id);
-
---
 -- Name: ix_task_instance_error_log_task_instance_id; Type: INDEX; Schema: jobmon; Owner: -
 --
 
@@ -3336,13 +3858,7 @@ CREATE INDEX ix_task_instance_error_log_task_instance_id ON jobmon.task_instance
 -- Name: ix_task_instance_live_by_run; Type: INDEX; Schema: jobmon; Owner: -
 --
 
-CREATE INDEX ix_task_instance_live_by_run ON jobmon.task_instance USING btree (workflow_run_id, status, report_by_date) WHERE (status = ANY (ARRAY['Q'::text, 'I'::text, 'O'::text, 'R'::text, 'T'::text, 'X'::text, 'K'::text]));
-
---
--- Name: ix_task_instance_move_effect; Type: INDEX; Schema: jobmon; Owner: -
---
-
-CREATE INDEX ix_task_instance_move_effect ON jobmon.task_instance_move USING btree (to_status, task_status, task_to_status);
+CREATE INDEX ix_task_instance_live_by_run ON jobmon.task_instance USING btree (workflow_run_id, status) WHERE (status = ANY (ARRAY['Q'::text, 'I'::text, 'O'::text, 'R'::text, 'T'::text, 'X'::text, 'K'::text]));
 
 --
 -- Name: ix_task_instance_task_id; Type: INDEX; Schema: jobmon; Owner: -
@@ -3375,22 +3891,22 @@ CREATE INDEX ix_task_workflow_id_status_xid ON jobmon.task USING btree (workflow
 CREATE INDEX ix_transition_history_task_id_id ON jobmon.transition_history USING btree (task_id, id);
 
 --
--- Name: task record_history; Type: TRIGGER; Schema: jobmon; Owner: -
+-- Name: ix_workflow_args_hash; Type: INDEX; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history AFTER UPDATE OF status ON jobmon.task FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_history();
+CREATE INDEX ix_workflow_args_hash ON jobmon.workflow USING btree (workflow_args_hash);
 
 --
--- Name: task_instance record_history_insert; Type: TRIGGER; Schema: jobmon; Owner: -
+-- Name: ix_workflow_dag_id; Type: INDEX; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history_insert AFTER INSERT ON jobmon.task_instance FOR EACH ROW EXECUTE FUNCTION jobmon._record_task_instance_history();
+CREATE INDEX ix_workflow_dag_id ON jobmon.workflow USING btree (dag_id);
 
 --
--- Name: task_instance record_history_update; Type: TRIGGER; Schema: jobmon; Owner: -
+-- Name: ix_workflow_run_workflow_id; Type: INDEX; Schema: jobmon; Owner: -
 --
 
-CREATE TRIGGER record_history_update AFTER UPDATE OF status ON jobmon.task_instance FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._record_task_instance_history();
+CREATE INDEX ix_workflow_run_workflow_id ON jobmon.workflow_run USING btree (workflow_id);
 
 --
 -- Name: task_instance_status refresh_derived_rules; Type: TRIGGER; Schema: jobmon; Owner: -
@@ -3555,10 +4071,34 @@ REVOKE ALL ON FUNCTION jobmon._call_site_result(task_instance_id bigint, outcome
 REVOKE ALL ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
 
 --
--- Name: FUNCTION _history_function(); Type: ACL; Schema: jobmon; Owner: -
+-- Name: FUNCTION _check_usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
 --
 
-REVOKE ALL ON FUNCTION jobmon._history_function() FROM PUBLIC;
+REVOKE ALL ON FUNCTION jobmon._check_usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _cut(value text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._cut(value text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _distributor_id_outcome(recorded text, given text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._distributor_id_outcome(recorded text, given text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _ensure_trigger(on_table regclass, trigger_name name, definition text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _feed_cluster_tag(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._feed_cluster_tag() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: ACL; Schema: jobmon; Owner: -
@@ -3567,28 +4107,22 @@ REVOKE ALL ON FUNCTION jobmon._history_function() FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) FROM PUBLIC;
 
 --
--- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean); Type: ACL; Schema: jobmon; Owner: -
+-- Name: FUNCTION _may_reset(status text); Type: ACL; Schema: jobmon; Owner: -
 --
 
-REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION jobmon._may_reset(status text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean, function_name text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_status text, from_statuses text[], task_statuses text[], report_by_date timestamp with time zone, set_submitted_date boolean, function_name text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _privileges(); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon._privileges() FROM PUBLIC;
-
---
--- Name: FUNCTION _record_task_history(); Type: ACL; Schema: jobmon; Owner: -
---
-
-REVOKE ALL ON FUNCTION jobmon._record_task_history() FROM PUBLIC;
-
---
--- Name: FUNCTION _record_task_instance_history(); Type: ACL; Schema: jobmon; Owner: -
---
-
-REVOKE ALL ON FUNCTION jobmon._record_task_instance_history() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _refresh_derived_rules(); Type: ACL; Schema: jobmon; Owner: -
@@ -3609,16 +4143,34 @@ REVOKE ALL ON FUNCTION jobmon._refresh_derived_rules_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._refuse_task_change() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _require_batch_size(argument text, elements integer); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_batch_size(argument text, elements integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _require_description(description text); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon._require_description(description text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _require_distributor_id(distributor_id text, may_be_null boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _require_interval(argument text, value interval); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon._require_interval(argument text, value interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _require_interval(argument text, value interval, may_be_zero boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_interval(argument text, value interval, may_be_zero boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _require_length(argument text, value text, max_length integer); Type: ACL; Schema: jobmon; Owner: -
@@ -3639,6 +4191,12 @@ REVOKE ALL ON FUNCTION jobmon._require_workflow(workflow_id bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _resets_on_resume(status text, reset_running boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._resets_on_resume(status text, reset_running boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _secure_schema(); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -3655,12 +4213,6 @@ REVOKE ALL ON FUNCTION jobmon._status_check(lookup regclass) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION jobmon._task_instance_move_rule(from_status text, to_status text, task_status text, attempts_left boolean) FROM PUBLIC;
-
---
--- Name: FUNCTION _task_instance_move_rule_body(); Type: ACL; Schema: jobmon; Owner: -
---
-
-REVOKE ALL ON FUNCTION jobmon._task_instance_move_rule_body() FROM PUBLIC;
 
 --
 -- Name: TABLE task_instance_move; Type: ACL; Schema: jobmon; Owner: -
@@ -3688,6 +4240,18 @@ REVOKE ALL ON FUNCTION jobmon._track_task_status_xid() FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _usable_distributor_id(distributor_id text); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._usable_distributor_id(distributor_id text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION _usage(nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text, maxpss text, cpu text, io text, usage_str text); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -3709,16 +4273,35 @@ GRANT ALL ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_nu
 GRANT ALL ON FUNCTION jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer) TO jobmon_worker_node;
 
 --
+-- Name: FUNCTION bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[], array_ids bigint[], task_resources_ids bigint[], names text[], commands text[], max_attempts_per_task integer[], resource_scales text[], fallback_queues text[], reset_if_running boolean[]); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[], array_ids bigint[], task_resources_ids bigint[], names text[], commands text[], max_attempts_per_task integer[], resource_scales text[], fallback_queues text[], reset_if_running boolean[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[], array_ids bigint[], task_resources_ids bigint[], names text[], commands text[], max_attempts_per_task integer[], resource_scales text[], fallback_queues text[], reset_if_running boolean[]) TO jobmon_app;
+
+--
+-- Name: FUNCTION derived_rules_drift(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.derived_rules_drift() FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.derived_rules_drift() TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.derived_rules_drift() TO jobmon_readonly;
+
+--
 -- Name: FUNCTION describe_statuses(codes text[]); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon.describe_statuses(codes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.describe_statuses(codes text[]) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.describe_statuses(codes text[]) TO jobmon_readonly;
 
 --
 -- Name: FUNCTION describe_task_instance_transitions_from(status text); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.describe_task_instance_transitions_from(status text) TO jobmon_readonly;
 
 --
 -- Name: FUNCTION distributor_task_instances(task_instance_ids bigint[]); Type: ACL; Schema: jobmon; Owner: -
@@ -3839,6 +4422,8 @@ GRANT ALL ON FUNCTION jobmon.queue_task_batch(task_ids bigint[], array_id bigint
 --
 
 REVOKE ALL ON FUNCTION jobmon.require_task_instance_status(status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.require_task_instance_status(status text) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.require_task_instance_status(status text) TO jobmon_readonly;
 
 --
 -- Name: FUNCTION reset_tasks_for_resume(workflow_id bigint, reset_running boolean); Type: ACL; Schema: jobmon; Owner: -
@@ -3874,6 +4459,8 @@ GRANT ALL ON FUNCTION jobmon.task_instance_history(task_instance_id bigint) TO j
 --
 
 REVOKE ALL ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.task_moves_on_entering(task_instance_status text, num_attempts integer, max_attempts integer) TO jobmon_readonly;
 
 --
 -- Name: FUNCTION task_status_changes(workflow_id bigint, after bigint); Type: ACL; Schema: jobmon; Owner: -
@@ -3898,8 +4485,6 @@ GRANT ALL ON FUNCTION jobmon.terminate_workflow_run(workflow_run_id bigint, hot 
 
 REVOKE ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) FROM PUBLIC;
 GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_app;
-GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_distributor;
-GRANT ALL ON FUNCTION jobmon.transition_task_instance(task_instance_id bigint, new_status text) TO jobmon_worker_node;
 
 --
 -- Name: FUNCTION triage_overdue(workflow_run_id bigint, launched_grace interval); Type: ACL; Schema: jobmon; Owner: -
@@ -3922,8 +4507,38 @@ GRANT ALL ON FUNCTION jobmon.worker_node_task_instance(task_instance_id bigint) 
 -- Name: TABLE "array"; Type: ACL; Schema: jobmon; Owner: -
 --
 
-GRANT SELECT,INSERT,UPDATE ON TABLE jobmon."array" TO jobmon_app;
+GRANT SELECT ON TABLE jobmon."array" TO jobmon_app;
 GRANT SELECT ON TABLE jobmon."array" TO jobmon_readonly;
+
+--
+-- Name: COLUMN "array".workflow_id; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(workflow_id),UPDATE(workflow_id) ON TABLE jobmon."array" TO jobmon_app;
+
+--
+-- Name: COLUMN "array".name; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE jobmon."array" TO jobmon_app;
+
+--
+-- Name: COLUMN "array".task_template_version_id; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(task_template_version_id),UPDATE(task_template_version_id) ON TABLE jobmon."array" TO jobmon_app;
+
+--
+-- Name: COLUMN "array".max_concurrently_running; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(max_concurrently_running),UPDATE(max_concurrently_running) ON TABLE jobmon."array" TO jobmon_app;
+
+--
+-- Name: COLUMN "array".created_date; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT INSERT(created_date),UPDATE(created_date) ON TABLE jobmon."array" TO jobmon_app;
 
 --
 -- Name: TABLE deployment_role; Type: ACL; Schema: jobmon; Owner: -
@@ -3931,6 +4546,27 @@ GRANT SELECT ON TABLE jobmon."array" TO jobmon_readonly;
 
 GRANT SELECT ON TABLE jobmon.deployment_role TO jobmon_app;
 GRANT SELECT ON TABLE jobmon.deployment_role TO jobmon_readonly;
+
+--
+-- Name: TABLE history_setting; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.history_setting TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.history_setting TO jobmon_readonly;
+
+--
+-- Name: TABLE installed_release; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.installed_release TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.installed_release TO jobmon_readonly;
+
+--
+-- Name: TABLE installed_routine; Type: ACL; Schema: jobmon; Owner: -
+--
+
+GRANT SELECT ON TABLE jobmon.installed_routine TO jobmon_app;
+GRANT SELECT ON TABLE jobmon.installed_routine TO jobmon_readonly;
 
 --
 -- Name: TABLE repeatable_sql; Type: ACL; Schema: jobmon; Owner: -

@@ -6,14 +6,17 @@
 -- jobmon.require_task_instance_status(status text) returns text
 --
 -- Returns its argument when it is a task-instance status code. Otherwise
--- raises 22004 (NULL) or 22023 (anything else), with the valid codes in
--- DETAIL and, for a label or a lower-case code, the code to use in HINT.
+-- raises 22004 (NULL) or 22023 (anything else, quoted cut to 200
+-- characters), with the valid codes in DETAIL and, for a label or a
+-- lower-case code, the code to use in HINT.
+-- Called by: jobmon.transition_task_instance(); app and readonly may call it.
 -- Reads only jobmon.task_instance_status; locks nothing.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.require_task_instance_status(status text)
 returns text
 language plpgsql
 stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -33,7 +36,7 @@ begin
       from jobmon.task_instance_status s
      where s.label = upper(btrim(status)) or s.id = upper(btrim(status));
 
-    raise exception 'Unknown task instance status: %', quote_literal(status)
+    raise exception 'Unknown task instance status: %', quote_literal(jobmon._cut(status))
         using errcode = '22023',
               detail = 'Valid codes: ' || jobmon.describe_statuses(
                   array(select s.id from jobmon.task_instance_status s order by s.id)) || '.',
@@ -53,6 +56,7 @@ create or replace function jobmon.describe_statuses(codes text[])
 returns text
 language sql
 stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
     select coalesce(string_agg(format('%s (%s)', s.id, s.label), ', ' order by c.ord), 'none')
@@ -72,6 +76,7 @@ create or replace function jobmon.describe_task_instance_transitions_from(status
 returns text
 language sql
 stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
     select format('Valid transitions from %s: %s. Untimely (ignored, not errors): %s.',
@@ -131,6 +136,7 @@ create or replace function jobmon.task_moves_on_entering(
 returns text[]
 language plpgsql
 immutable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
@@ -147,3 +153,164 @@ end;
 $$;
 comment on function jobmon.task_moves_on_entering(text, integer, integer) is
     'The task moves, in order, that a task instance entering the given status asks for (the cascade). Error states W, E, U, Z give E then F (no attempts left), A (resource error) or G.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._cut(value text) returns text
+--
+-- Caller input as an error message may echo it: at most 200 characters,
+-- then an ellipsis and the full length, so a huge argument never floods the
+-- server log or the client. Every message, detail and hint that quotes a
+-- caller's value passes it through this. Pure; locks nothing. Inlined (no
+-- SET clause); the function it calls is schema-qualified.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._cut(value text)
+returns text
+language sql
+immutable
+parallel safe
+as $$
+    select case when pg_catalog.length(value) operator(pg_catalog.>) 200
+                then pg_catalog.concat(pg_catalog.left(value, 200), '... (',
+                                       pg_catalog.length(value), ' characters)')
+                else value end
+$$;
+comment on function jobmon._cut(text) is
+    'Internal. Caller input cut to at most 200 characters (then "... (N characters)") for quoting in an error message.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_batch_size(argument text, elements integer) returns void
+--
+-- Internal. The one limit on the ids (or steps) of one call of a set-based
+-- function: at most 1,000,000 (Jobmon's batches are 500 tasks; its arrays
+-- hundreds of thousands). Raises 54000 naming the argument and its size.
+-- Called by every function taking an array of ids, before anything is read.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_batch_size(argument text, elements integer)
+returns void
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if elements > 1000000 then
+        raise exception '% has % elements, at most 1000000 are accepted in one call', argument, elements
+            using errcode = '54000',
+                  hint = 'Split the batch into calls of at most 1000000 ids. Nothing was changed.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_batch_size(text, integer) is
+    'Internal. Raises 54000 when an array argument has more than 1000000 elements (the per-call limit of the set-based functions).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_interval(argument text, value interval, may_be_zero boolean)
+--   returns void
+--
+-- Internal. The one rule for an interval argument added to (or taken from)
+-- now(): report-by increments and triage_overdue's launched_grace. Raises
+-- 22004 when NULL; 22023 when not positive (a report-by increment), or
+-- negative (may_be_zero: a grace), or longer than 100 years (so now() plus
+-- or minus it never overflows a timestamp). The value is shown justified
+-- ('-00:01:00', not '-1 days +23:59:00'). Called before anything is read.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_interval(argument text, value interval, may_be_zero boolean)
+returns void
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if value is null then
+        raise exception '% must not be NULL', argument
+            using errcode = '22004', hint = 'Pass an interval such as ''279 seconds''. Nothing was changed.';
+    end if;
+    if may_be_zero and value < interval '0' then
+        raise exception '% must not be negative: %', argument, jobmon._cut(justify_interval(value)::text)
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+    if not may_be_zero and value <= interval '0' then
+        raise exception '% must be positive, not %', argument, jobmon._cut(justify_interval(value)::text)
+            using errcode = '22023',
+                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
+    end if;
+    if value > interval '100 years' then
+        raise exception '% must be at most 100 years, not %', argument, jobmon._cut(justify_interval(value)::text)
+            using errcode = '22023', hint = 'Nothing was changed.';
+    end if;
+end;
+$$;
+comment on function jobmon._require_interval(text, interval, boolean) is
+    'Internal. Raises 22004 for a NULL interval argument, 22023 for one not positive (negative when may_be_zero) or longer than 100 years.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._usable_distributor_id(distributor_id text) returns boolean
+--
+-- Internal. Whether a cluster job id may be recorded: not NULL, not blank
+-- (empty or only white space), at most 20 characters (the column). The one place this rule is written,
+-- for log_distributor_id, log_running and log_array_distributor_ids.
+-- Pure; inlined (no SET clause; every name schema-qualified).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._usable_distributor_id(distributor_id text)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+    select distributor_id is not null
+           and distributor_id operator(pg_catalog.!~) '^[[:space:]]*$'
+           and pg_catalog.length(distributor_id) operator(pg_catalog.<=) 20
+$$;
+comment on function jobmon._usable_distributor_id(text) is
+    'Internal. Whether a distributor (cluster job) id may be recorded: not NULL, not blank, at most 20 characters.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._distributor_id_outcome(recorded text, given text) returns text
+--
+-- Internal. What reporting the job id `given` for a task instance whose id
+-- is `recorded` does, written once for every route that records one: a
+-- recorded id is never replaced. 'record' when none is recorded, 'unchanged'
+-- when it is the same, 'ignored' when another one is already recorded.
+-- Pure; inlined.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._distributor_id_outcome(recorded text, given text)
+returns text
+language sql
+immutable
+parallel safe
+as $$
+    select case when recorded is null then 'record'
+                when recorded operator(pg_catalog.=) given then 'unchanged'
+                else 'ignored' end
+$$;
+comment on function jobmon._distributor_id_outcome(text, text) is
+    'Internal. Recording a distributor id: ''record'' (none recorded), ''unchanged'' (the same) or ''ignored'' (another one is kept).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._require_distributor_id(distributor_id text, may_be_null boolean)
+--   returns void
+--
+-- Internal. Raises unless jobmon._usable_distributor_id() accepts the id
+-- (or it is NULL and may_be_null): 22004 NULL, 22023 blank, 22001 longer
+-- than 20 characters. Names the argument, never echoes it.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_distributor_id(distributor_id text, may_be_null boolean)
+returns void
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if jobmon._usable_distributor_id(distributor_id) or (distributor_id is null and may_be_null) then
+        return;
+    end if;
+    if distributor_id is null then
+        raise exception 'distributor_id must not be NULL'
+            using errcode = '22004', hint = 'Submission failed? Call jobmon.log_no_distributor_id(). Nothing was changed.';
+    end if;
+    perform jobmon._require_length('distributor_id', distributor_id, 20);
+    raise exception 'distributor_id must not be blank'
+        using errcode = '22023', hint = 'Pass the job id the cluster gave. Nothing was changed.';
+end;
+$$;
+comment on function jobmon._require_distributor_id(text, boolean) is
+    'Internal. Raises 22004 (NULL, unless may_be_null), 22023 (blank) or 22001 (over 20 characters) unless jobmon._usable_distributor_id() accepts the id.';

@@ -26,6 +26,6 @@ $$;
 comment on function jobmon._refuse_task_change() is
     'Internal. Trigger: a task instance never changes task (the lock order relies on it).';
 
-drop trigger if exists task_instance_task_is_fixed on jobmon.task_instance;
-create trigger task_instance_task_is_fixed before update of task_id on jobmon.task_instance
-    for each row execute function jobmon._refuse_task_change();
+select jobmon._ensure_trigger('jobmon.task_instance', 'task_instance_task_is_fixed',
+    'CREATE TRIGGER task_instance_task_is_fixed BEFORE UPDATE OF task_id ON jobmon.task_instance'
+    ' FOR EACH ROW EXECUTE FUNCTION jobmon._refuse_task_change()');

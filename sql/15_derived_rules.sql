@@ -1,7 +1,6 @@
 -- What the migration derives from the lookup tables: the CHECKs on the status
--- columns, the precomputed move lookup jobmon.task_instance_move and its
--- constant form jobmon._task_instance_move_rule(). All are refreshed at the
--- end of this file and whenever a lookup table changes (statement triggers),
+-- columns and the precomputed move lookup jobmon.task_instance_move. Both are
+-- refreshed at the end of this file and whenever a lookup table changes (statement triggers),
 -- so the lookup tables stay the one place the statuses and the rules are
 -- written. Applied repeatably by the post-apply step.
 
@@ -93,82 +92,47 @@ comment on function jobmon._status_check(regclass) is
     'Internal. The CHECK a status column must carry: status is one of the codes of the given lookup table.';
 
 -- ---------------------------------------------------------------------------
--- jobmon._task_instance_move_rule(from_status text, to_status text,
---   task_status text, attempts_left boolean) returns text
+-- jobmon.derived_rules_drift() returns setof text
 --
--- jobmon.task_instance_move for one move, as a constant: NULL for an invalid
--- pair, 'untimely', 'refused' (a valid pair whose cascade the task refuses),
--- else the status the task has after the move, followed by '+' when the move
--- counts an attempt ('G', 'Q+'). Pure; locks nothing.
---
--- Generated from jobmon.task_instance_move by jobmon._refresh_derived_rules()
--- (the body below is only a placeholder until then): never written by hand.
--- Why a constant: the single-row move reads its rule in the statement that
--- locks the task, and the planner folds this function's constant into that
--- statement's plan, which costs less than joining the table (about 15 µs of
--- a call of about 200 µs server time, measured with pgbench).
--- It has no SET clause on purpose: a function with one is never inlined. It
--- resolves no name at run time (types and operators are schema-qualified),
--- so the caller's search_path cannot change what it does.
+-- What is derived from the lookup tables and differs from them now: the names
+-- of the status CHECKs and 'jobmon.task_instance_move' that
+-- jobmon._refresh_derived_rules() would rewrite. Empty when up to date.
+-- Called by `jobmon-db status` (granted to readonly and app), in a read-only
+-- transaction. Locks nothing; raises nothing. SECURITY DEFINER: it asks the
+-- internal functions that derive the rules.
 -- ---------------------------------------------------------------------------
-create or replace function jobmon._task_instance_move_rule(
-    from_status text, to_status text, task_status text, attempts_left boolean)
-returns text
+create or replace function jobmon.derived_rules_drift()
+returns setof text
 language sql
-immutable
-parallel safe
-as $$ select null::pg_catalog.text $$;
-comment on function jobmon._task_instance_move_rule(text, text, text, boolean) is
-    'Internal. The rule of jobmon.task_instance_move for one move, as a constant generated from that table: NULL (invalid pair), ''untimely'', ''refused'', or the task''s status after the move with ''+'' when it counts an attempt.';
-
--- ---------------------------------------------------------------------------
--- jobmon._task_instance_move_rule_body() returns text
---
--- The body jobmon._task_instance_move_rule() must have: jobmon.task_instance_move
--- as a jsonb constant nested by from_status, to_status, task_status and
--- attempts left ('t' or 'f'), read with one #>> (one operator call and no
--- key to build: cheaper than concatenating a flat key). Reads that table;
--- locks nothing.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._task_instance_move_rule_body()
-returns text
-language plpgsql
 stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    rules text;
-begin
-    select coalesce(jsonb_object_agg(by_from.from_status, by_from.moves), '{}')::text
-      into rules
-      from (select by_to.from_status, jsonb_object_agg(by_to.to_status, by_to.moves) as moves
-              from (select by_task.from_status, by_task.to_status, jsonb_object_agg(by_task.task_status, by_task.moves) as moves
-                      from (select m.from_status, m.to_status, m.task_status,
-                                   jsonb_object_agg(case when m.attempts_left then 't' else 'f' end,
-                                                    case when m.kind = 'untimely' then 'untimely'
-                                                         when m.task_to_status is null then 'refused'
-                                                         else m.task_to_status || case when m.adds_attempt then '+' else '' end
-                                                    end) as moves
-                              from jobmon.task_instance_move m
-                             group by m.from_status, m.to_status, m.task_status) by_task
-                     group by by_task.from_status, by_task.to_status) by_to
-             group by by_to.from_status) by_from;
-    return format($body$ select (%L::pg_catalog.jsonb) operator(pg_catalog.#>>)
-   array[from_status, to_status, task_status, case when attempts_left then 't' else 'f' end] $body$, rules);
-end;
+    select format('%s constraint %s', v.tab, v.name)
+      from (values ('jobmon.task_instance'::regclass, 'jobmon.task_instance_status'::regclass,
+                    'task_instance_status_code'),
+                   ('jobmon.task'::regclass, 'jobmon.task_status'::regclass, 'task_status_code')) v(tab, lookup, name)
+     where jobmon._status_check(v.lookup) is distinct from
+           (select pg_get_constraintdef(c.oid) from pg_constraint c where c.conrelid = v.tab and c.conname = v.name)
+    union all
+    select 'jobmon.task_instance_move'
+     where exists (select * from jobmon._task_instance_moves_from_rules()
+                   except select * from jobmon.task_instance_move)
+        or exists (select * from jobmon.task_instance_move
+                   except select * from jobmon._task_instance_moves_from_rules())
 $$;
-comment on function jobmon._task_instance_move_rule_body() is
-    'Internal. The generated body of jobmon._task_instance_move_rule(): jobmon.task_instance_move as a jsonb constant.';
+comment on function jobmon.derived_rules_drift() is
+    'What derived from the lookup tables (the status CHECKs, jobmon.task_instance_move) differs from them now; empty when up to date.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._refresh_derived_rules() returns void
 --
--- Makes the status CHECKs, jobmon.task_instance_move and the body of
--- jobmon._task_instance_move_rule() equal to the lookup tables, writing only
--- what differs (so running it again changes nothing).
+-- Makes what jobmon.derived_rules_drift() names equal to the lookup tables
+-- again, writing only that (so running it again changes nothing).
 -- Replacing a CHECK takes an ACCESS EXCLUSIVE lock on the table and checks
 -- every row: a status code still in use cannot be removed. Called at the end
--- of this file and by triggers on the lookup tables; run as the owner.
+-- of this file, by triggers on the lookup tables and by every migrate; run
+-- as the owner.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._refresh_derived_rules()
 returns void
@@ -178,44 +142,29 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     target record;
-    wanted text;
+    drift  text[] := array(select jobmon.derived_rules_drift());
 begin
     for target in
         select * from (values ('jobmon.task_instance'::regclass, 'jobmon.task_instance_status'::regclass,
                                'task_instance_status_code'),
                               ('jobmon.task'::regclass, 'jobmon.task_status'::regclass, 'task_status_code'))
                       v(tab, lookup, name)
+         where format('%s constraint %s', v.tab, v.name) = any(drift)
     loop
-        wanted := jobmon._status_check(target.lookup);
-        if wanted is distinct from (select pg_get_constraintdef(c.oid) from pg_constraint c
-                                     where c.conrelid = target.tab and c.conname = target.name) then
-            execute format('alter table %s drop constraint if exists %I, add constraint %I %s',
-                           target.tab, target.name, target.name, wanted);
-        end if;
+        execute format('alter table %s drop constraint if exists %I, add constraint %I %s',
+                       target.tab, target.name, target.name, jobmon._status_check(target.lookup));
     end loop;
 
-    if exists (select * from jobmon._task_instance_moves_from_rules()
-               except select * from jobmon.task_instance_move)
-       or exists (select * from jobmon.task_instance_move
-                  except select * from jobmon._task_instance_moves_from_rules()) then
+    if 'jobmon.task_instance_move' = any(drift) then
         delete from jobmon.task_instance_move;
         insert into jobmon.task_instance_move select * from jobmon._task_instance_moves_from_rules();
         -- Statistics now, so that the functions' generic plans read it by its key.
         analyze jobmon.task_instance_move;
     end if;
-
-    wanted := jobmon._task_instance_move_rule_body();
-    if wanted is distinct from (select p.prosrc from pg_proc p
-                                 where p.oid = 'jobmon._task_instance_move_rule(text, text, text, boolean)'::regprocedure) then
-        -- Replacing it invalidates the cached plans that inlined the old constant.
-        execute format('create or replace function jobmon._task_instance_move_rule('
-                       'from_status text, to_status text, task_status text, attempts_left boolean)'
-                       ' returns text language sql immutable parallel safe as %L', wanted);
-    end if;
 end;
 $$;
 comment on function jobmon._refresh_derived_rules() is
-    'Internal. Regenerates the status CHECKs, jobmon.task_instance_move and jobmon._task_instance_move_rule() from the lookup tables when they differ.';
+    'Internal. Regenerates what jobmon.derived_rules_drift() names (the status CHECKs, jobmon.task_instance_move) from the lookup tables.';
 
 create or replace function jobmon._refresh_derived_rules_trigger()
 returns trigger
@@ -230,18 +179,9 @@ $$;
 comment on function jobmon._refresh_derived_rules_trigger() is
     'Internal. Statement trigger on the lookup tables: keeps what is derived from them equal to them.';
 
-do $$
-declare
-    lookup text;
-begin
-    foreach lookup in array array['task_instance_status', 'task_status', 'task_instance_transition', 'task_transition']
-    loop
-        execute format('drop trigger if exists refresh_derived_rules on jobmon.%I', lookup);
-        execute format('create trigger refresh_derived_rules after insert or update or delete or truncate'
-                       ' on jobmon.%I for each statement execute function jobmon._refresh_derived_rules_trigger()',
-                       lookup);
-    end loop;
-end;
-$$;
+select jobmon._ensure_trigger(('jobmon.' || lookup)::regclass, 'refresh_derived_rules',
+           format('CREATE TRIGGER refresh_derived_rules AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON jobmon.%s'
+                  ' FOR EACH STATEMENT EXECUTE FUNCTION jobmon._refresh_derived_rules_trigger()', lookup))
+  from unnest(array['task_instance_status', 'task_status', 'task_instance_transition', 'task_transition']) lookup;
 
 select jobmon._refresh_derived_rules();

@@ -13,7 +13,7 @@
 -- array_id, array_batch_num, array_step_id.
 -- Called by: the distributor (and readonly tools). Locks nothing (a
 -- consistent snapshot of committed rows).
--- Raises: 22004 when task_instance_ids is NULL.
+-- Raises: 22004 when task_instance_ids is NULL; 54000 more than 1,000,000 ids.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.distributor_task_instances(task_instance_ids bigint[])
 returns setof jobmon.distributor_task_instance_wire
@@ -21,7 +21,6 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'distributor_task_instances'
 set plan_cache_mode = force_generic_plan
 as $$
 begin
@@ -30,6 +29,7 @@ begin
             using errcode = '22004',
                   hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was read.';
     end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
     return query
         select ti.id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status, ti.distributor_id::text,
                ti.task_resources_id, ti.array_id, ti.array_batch_num, ti.array_step_id
@@ -97,7 +97,6 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'worker_node_task_instance'
 set plan_cache_mode = force_generic_plan
 as $$
 begin

@@ -144,41 +144,16 @@ comment on function jobmon._require_length(text, text, integer) is
     'Internal. Raises 22001 (naming the argument, not echoing it) when value is longer than max_length characters.';
 
 -- ---------------------------------------------------------------------------
--- jobmon._require_interval(argument text, value interval) returns void
---
--- Internal. Raises 22004 for a NULL interval, 22023 for a negative one.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._require_interval(argument text, value interval)
-returns void
-language plpgsql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    if value is null then
-        raise exception '% must not be NULL', argument
-            using errcode = '22004', hint = 'Pass an interval such as ''279 seconds''. Nothing was changed.';
-    end if;
-    if value < interval '0' then
-        raise exception '% must not be negative', argument
-            using errcode = '22023', hint = 'Nothing was changed.';
-    end if;
-end;
-$$;
-comment on function jobmon._require_interval(text, interval) is
-    'Internal. Raises 22004 for a NULL interval argument, 22023 for a negative one.';
-
--- ---------------------------------------------------------------------------
 -- jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss,
 --     cpu, io, usage_str) returns void
 --
 -- Internal. Raises 22001 (naming the argument, not echoing it) when a usage
--- argument is longer than its column (stdout_log and stderr_log are text of
--- any length); called before anything is locked.
+-- argument is longer than its column, or, for stdout_log and stderr_log
+-- (text columns), than 65535 characters; called before anything is locked.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._check_usage(
-    nodename text, stdout text, stderr text, wallclock text, maxrss text, maxpss text, cpu text, io text,
-    usage_str text)
+    nodename text, stdout text, stderr text, stdout_log text, stderr_log text, wallclock text, maxrss text,
+    maxpss text, cpu text, io text, usage_str text)
 returns void
 language plpgsql
 immutable
@@ -188,13 +163,15 @@ begin
     -- The widths of jobmon.task_instance's columns (migrations/0001_schema.sql),
     -- checked in one expression; the helpers below only say which one failed.
     if coalesce(length(nodename) > 150 or length(stdout) > 2048 or length(stderr) > 2048
-                or length(wallclock) > 50 or length(maxrss) > 50 or length(maxpss) > 50 or length(cpu) > 50
+                or length(stdout_log) > 65535 or length(stderr_log) > 65535 or length(wallclock) > 50 or length(maxrss) > 50 or length(maxpss) > 50 or length(cpu) > 50
                 or length(io) > 50 or length(usage_str) > 250, false) is false then
         return;
     end if;
     perform jobmon._require_length('nodename', nodename, 150),
             jobmon._require_length('stdout', stdout, 2048),
             jobmon._require_length('stderr', stderr, 2048),
+            jobmon._require_length('stdout_log', stdout_log, 65535),
+            jobmon._require_length('stderr_log', stderr_log, 65535),
             jobmon._require_length('wallclock', wallclock, 50),
             jobmon._require_length('maxrss', maxrss, 50),
             jobmon._require_length('maxpss', maxpss, 50),
@@ -203,7 +180,7 @@ begin
             jobmon._require_length('usage_str', usage_str, 250);
 end;
 $$;
-comment on function jobmon._check_usage(text, text, text, text, text, text, text, text, text) is
+comment on function jobmon._check_usage(text, text, text, text, text, text, text, text, text, text, text) is
     'Internal. Raises 22001 when a usage argument is longer than its column.';
 
 -- ---------------------------------------------------------------------------
@@ -234,7 +211,8 @@ comment on function jobmon._usage(text, text, text, text, text, text, text, text
 -- ---------------------------------------------------------------------------
 -- jobmon._require_description(description text) returns void
 --
--- Internal. Raises 22004 when an error report has no description.
+-- Internal. Raises 22004 when an error report has no description, 22001
+-- when it is longer than 65535 characters (the limit of an error-log row).
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._require_description(description text)
 returns void
@@ -247,10 +225,11 @@ begin
         raise exception 'description must not be NULL'
             using errcode = '22004', hint = 'Pass the error message ('''' when there is none). Nothing was changed.';
     end if;
+    perform jobmon._require_length('description', description, 65535);
 end;
 $$;
 comment on function jobmon._require_description(text) is
-    'Internal. Raises 22004 when an error report''s description is NULL.';
+    'Internal. Raises 22004 when an error report''s description is NULL, 22001 when it is longer than 65535 characters.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_running(task_instance_id bigint, nodename text, process_group_id
@@ -261,17 +240,22 @@ comment on function jobmon._require_description(text) is
 --   R        -> nothing written, outcome 'unchanged' (a repeated report);
 --   K        -> moved K -> F (the worker must stop), nothing else written;
 --   X        -> moved X -> E, nothing else written;
+--   I of a stale attempt (its task was queued again or reset) -> never
+--      launched: moved I -> K -> F with an error-log row saying why,
+--      outcome 'stale' (the worker must stop);
 --   anything else -> moved to R by the rules (O -> R, I -> R when the worker
 --      beat the distributor, T -> R); when applied, also writes nodename,
---      process_group_id and distributor_id (each only when not NULL) and
---      report_by_date = now() + next_report_increment. A status with no
+--      process_group_id (each only when not NULL), distributor_id (only
+--      when none is recorded, jobmon._distributor_id_outcome()) and
+--      report_by_date = clock_timestamp() + next_report_increment. A status with no
 --      move to R raises JM001.
 -- Returns the worker-node wire form after the call, outcome and the status
 -- before; the worker runs the command only when status is R.
 -- Called by: the worker node. Locks: the task, then the task instance.
 -- Raises: 22004 NULL task_instance_id or next_report_increment; 22023
--- negative increment; 22001 nodename (150) or distributor_id (20) too long;
--- JM003 not found; JM001/JM002 as jobmon.transition_task_instance().
+-- increment not positive or over 100 years, blank distributor_id; 22001
+-- nodename (150) or distributor_id (20) too long; JM003 not found;
+-- JM001/JM002 as jobmon.transition_task_instance().
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.log_running(
     task_instance_id bigint, nodename text, process_group_id integer, next_report_increment interval,
@@ -281,7 +265,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_running'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -291,19 +274,30 @@ declare
     outcome text := 'unchanged';
     wire    jobmon.worker_node_task_instance_wire;
 begin
-    perform jobmon._require_interval('next_report_increment', next_report_increment),
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false),
             jobmon._require_length('nodename', nodename, 150),
-            jobmon._require_length('distributor_id', distributor_id, 20);
+            jobmon._require_distributor_id(distributor_id, true);
     locked := jobmon._lock_task_instance(ti_id);
+    if locked.stale and locked.status = 'I' then
+        -- Only a task's current attempt may be launched: a stale one is finished instead.
+        perform jobmon._transition_task_instance(ti_id, 'K', null, 'log_running');
+        perform jobmon._transition_task_instance(ti_id, 'F', null, 'log_running');
+        outcome := 'stale';
     -- R is a repeat; so are F and E, which this route makes of K and X: a
     -- retried call finds them, changes nothing, and the worker stops.
-    if locked.status not in ('R', 'F', 'E') then
+    elsif locked.status not in ('R', 'F', 'E') then
         target := case locked.status when 'K' then 'F' when 'X' then 'E' else 'R' end;
         -- Running, the route's columns go with the move (NULL arguments leave them as they are).
         outcome := (jobmon._transition_task_instance(ti_id, target, case when target = 'R' then
             jsonb_build_object('nodename', nodename, 'process_group_id', process_group_id,
-                               'distributor_id', distributor_id, 'report_by_date', now() + next_report_increment)
-            end)).outcome;
+                               'distributor_id', case when jobmon._distributor_id_outcome(
+                                   locked.distributor_id, distributor_id) = 'record' then distributor_id end,
+                               'report_by_date', clock_timestamp() + next_report_increment)
+            end, 'log_running')).outcome;
+    end if;
+    if outcome = 'stale' then
+        perform jobmon._call_site_result(ti_id, outcome, locked.status, true,
+            'A stale attempt (its task was reset or queued again): finished (I -> K -> F) instead of run.');
     end if;
     wire := jobmon._worker_node_task_instance(ti_id);
     return (wire.task_instance_id, wire.status, wire.workflow_run_id, wire.task_id, wire.name, wire.command,
@@ -311,21 +305,22 @@ begin
 end;
 $$;
 comment on function jobmon.log_running(bigint, text, integer, interval, text) is
-    'The worker node''s job started: moves the task instance to R (O/I/T -> R; K -> F and X -> E instead) and, when moved to R, writes nodename, process_group_id, distributor_id (when given) and report_by_date = now() + next_report_increment. A repeat (already R) changes nothing (outcome ''unchanged''). Returns the worker-node wire form, outcome and previous_status. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
+    'The worker node''s job started: moves the task instance to R (O/I/T -> R; K -> F, X -> E and a stale attempt''s I -> K -> F instead, outcome ''stale'') and, when moved to R, writes nodename, process_group_id, distributor_id (when given and none is recorded) and report_by_date = clock_timestamp() + next_report_increment. A repeat (already R) changes nothing (outcome ''unchanged''). Returns the worker-node wire form, outcome and previous_status. Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001, JM002. See docs/sql-api.md.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval)
 --   returns jobmon.call_site_result
 --
 -- The worker node is alive. A live task instance (O, R, T) gets
--- report_by_date = now() + next_report_increment, and T comes back to R
--- (through jobmon.transition_task_instance()); outcome 'applied'. Any other
+-- report_by_date = clock_timestamp() + next_report_increment, and T comes back to R
+-- (through the move, jobmon._transition_task_instance()); outcome 'applied'. Any other
 -- status (not launched yet, finished, or told to die: K) is left alone,
 -- outcome 'ignored'; the worker reads status and stops when it is K. No
 -- other column is touched.
 -- Called by: the worker node, every ~90 s. Locks: the task, then the task
 -- instance.
--- Raises: 22004 NULL argument; 22023 negative increment; JM003 not found.
+-- Raises: 22004 NULL argument; 22023 increment not positive or over 100
+-- years; JM003 not found.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.log_heartbeat(task_instance_id bigint, next_report_increment interval)
 returns jobmon.call_site_result
@@ -333,7 +328,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_heartbeat'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -341,15 +335,15 @@ declare
     locked  record;
     outcome text := 'ignored';
 begin
-    perform jobmon._require_interval('next_report_increment', next_report_increment);
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
         if locked.status = 'T' then  -- back to running, with the new deadline
             perform jobmon._transition_task_instance(ti_id, 'R',
-                jsonb_build_object('report_by_date', now() + next_report_increment));
-        else
+                jsonb_build_object('report_by_date', clock_timestamp() + next_report_increment), 'log_heartbeat');
+        else  -- report_by_date is in no index: a HOT update
             update jobmon.task_instance ti
-               set report_by_date = now() + next_report_increment
+               set report_by_date = clock_timestamp() + next_report_increment
              where ti.id = ti_id;
         end if;
         outcome := 'applied';
@@ -358,7 +352,7 @@ begin
 end;
 $$;
 comment on function jobmon.log_heartbeat(bigint, interval) is
-    'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = now() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
+    'The worker node''s heartbeat: a live task instance (O, R, T) gets report_by_date = clock_timestamp() + next_report_increment and T comes back to R (outcome ''applied''); any other status is left alone (outcome ''ignored''). Touches no other column. Returns the status, so a worker in K learns it must stop. Locks task, then task instance. Raises 22004, 22023, JM003. See docs/sql-api.md.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_done(task_instance_id bigint, nodename, stdout, stderr,
@@ -384,7 +378,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_done'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -392,11 +385,13 @@ declare
     locked  record;
     outcome text := 'unchanged';
 begin
-    perform jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
+    perform jobmon._check_usage(nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io,
+                                usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'D' then
         outcome := (jobmon._transition_task_instance(ti_id, 'D', jobmon._usage(
-            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str),
+            'log_done')).outcome;
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
@@ -414,7 +409,7 @@ comment on function jobmon.log_done(bigint, text, text, text, text, text, text, 
 -- Already in error_state: nothing written, outcome 'unchanged' (a retried
 -- report adds no second error-log row). From T, when the rules have no move
 -- from T to error_state, it first comes back to R, then moves R ->
--- error_state (both through jobmon.transition_task_instance()). When the move
+-- error_state (both through jobmon._transition_task_instance()). When the move
 -- is applied: the usage arguments that are not NULL are written and exactly
 -- one task_instance_error_log row is added (error_log_id in the result). An
 -- untimely move writes nothing.
@@ -435,7 +430,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_error'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -448,21 +442,23 @@ begin
             using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
     end if;
     if error_state not in ('E', 'Z', 'U', 'F') then
-        raise exception 'Unknown error_state: %', quote_literal(left(error_state, 200))
+        raise exception 'Unknown error_state: %', quote_literal(jobmon._cut(error_state))
             using errcode = '22023',
                   detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
-            jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss, cpu, io, usage_str);
+            jobmon._check_usage(nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io,
+                                usage_str);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> error_state then
         if locked.status = 'T' and not exists (select 1 from jobmon.task_instance_transition r
                                                 where r.from_status = 'T' and r.to_status = error_state) then
-            perform jobmon.transition_task_instance(ti_id, 'R');
+            perform jobmon._transition_task_instance(ti_id, 'R', null, 'log_error');
         end if;
         outcome := (jobmon._transition_task_instance(ti_id, error_state, jobmon._usage(
-            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str))).outcome;
+            nodename, stdout, stderr, stdout_log, stderr_log, wallclock, maxrss, maxpss, cpu, io, usage_str),
+            'log_error')).outcome;
     end if;
     -- The error-log row only for an applied move (a repeat or an untimely report adds none).
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,

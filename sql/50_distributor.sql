@@ -9,9 +9,12 @@
 --
 -- The cluster accepted the job and gave it distributor_id. Decided from the
 -- status as locked:
---   I -> launched (I -> O through jobmon.transition_task_instance()), and
---        distributor_id, submitted_date = now() and report_by_date = now() +
+--   I -> launched (I -> O through jobmon._transition_task_instance()), and
+--        distributor_id, submitted_date = now() and report_by_date = clock_timestamp() +
 --        next_report_increment written with the move; outcome 'applied';
+--   I of a stale attempt (its task was queued again or reset): never
+--        launched; moved I -> K with its distributor_id and submitted_date,
+--        so the job is killed; outcome 'stale';
 --   O, R, T, X, K (launched, or moved on by the worker or the reconciler):
 --        the status is kept; the id is written only when the task instance
 --        has none (outcome 'id_recorded'); the same id: 'unchanged'; another
@@ -20,9 +23,9 @@
 --   Q (never instantiated): JM001, as the move Q -> O is invalid.
 -- Called by: the distributor (non-array submissions). Locks: the task, then
 -- the task instance.
--- Raises: 22004 NULL argument; 22023 negative increment; 22001
--- distributor_id longer than 20; JM003 not found; JM001/JM002 as
--- jobmon.transition_task_instance().
+-- Raises: 22004 NULL argument; 22023 increment not positive or over 100
+-- years, blank distributor_id; 22001 distributor_id longer than 20; JM003
+-- not found; JM001/JM002 as jobmon.transition_task_instance().
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.log_distributor_id(
     task_instance_id bigint, distributor_id text, next_report_increment interval)
@@ -31,7 +34,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_distributor_id'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -39,33 +41,34 @@ declare
     locked  record;
     outcome text := 'ignored';
 begin
-    if distributor_id is null then
-        raise exception 'distributor_id must not be NULL'
-            using errcode = '22004', hint = 'Submission failed? Call jobmon.log_no_distributor_id(). Nothing was changed.';
-    end if;
-    perform jobmon._require_length('distributor_id', distributor_id, 20),
-            jobmon._require_interval('next_report_increment', next_report_increment);
+    perform jobmon._require_distributor_id(distributor_id, false),
+            jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status in ('I', 'Q') then
+    if locked.stale and locked.status = 'I' then
+        -- Only a task's current attempt may be launched: a stale one is told to
+        -- die instead, with its job id, so that its job can be killed.
+        perform jobmon._transition_task_instance(ti_id, 'K', jsonb_build_object(
+            'distributor_id', distributor_id, 'submitted_date', now()), 'log_distributor_id');
+        outcome := 'stale';
+    elsif locked.status in ('I', 'Q') then
         -- Launched, with the id and the deadlines in the same write (Q raises JM001).
         outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
             'distributor_id', distributor_id, 'submitted_date', now(),
-            'report_by_date', now() + next_report_increment))).outcome;
+            'report_by_date', clock_timestamp() + next_report_increment), 'log_distributor_id')).outcome;
     elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
-        if locked.distributor_id is null then
+        outcome := jobmon._distributor_id_outcome(locked.distributor_id, distributor_id);
+        if outcome = 'record' then
             update jobmon.task_instance ti
                set distributor_id = log_distributor_id.distributor_id
              where ti.id = ti_id;
             outcome := 'id_recorded';
-        elsif locked.distributor_id = distributor_id then
-            outcome := 'unchanged';
         end if;
     end if;
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
 end;
 $$;
 comment on function jobmon.log_distributor_id(bigint, text, interval) is
-    'The distributor''s job id for a task instance: from I, launches it (I -> O) and writes distributor_id, submitted_date and report_by_date (outcome ''applied''); a task instance already launched or moved on (O, R, T, X, K) keeps its status and gets the id only if it has none (''id_recorded''; same id: ''unchanged''); a finished one is left alone (''ignored''). Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001 (from Q), JM002. See docs/sql-api.md.';
+    'The distributor''s job id for a task instance: from I, launches it (I -> O) and writes distributor_id, submitted_date and report_by_date (outcome ''applied''; a stale attempt goes I -> K instead, outcome ''stale''); a task instance already launched or moved on (O, R, T, X, K) keeps its status and gets the id only if it has none (''id_recorded''; same id: ''unchanged''); a finished one is left alone (''ignored''). Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001 (from Q), JM002. See docs/sql-api.md.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_no_distributor_id(task_instance_id bigint, description text)
@@ -84,7 +87,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_no_distributor_id'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -95,7 +97,7 @@ begin
     perform jobmon._require_description(description);
     locked := jobmon._lock_task_instance(ti_id);
     if locked.status <> 'W' then
-        outcome := (jobmon.transition_task_instance(ti_id, 'W')).outcome;
+        outcome := (jobmon._transition_task_instance(ti_id, 'W', null, 'log_no_distributor_id')).outcome;
     end if;
     -- The error-log row only for an applied move.
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
@@ -128,7 +130,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_unknown_error'
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -143,7 +144,7 @@ begin
     elsif locked.report_by_date > now() then
         outcome := 'not_overdue';
     else
-        outcome := (jobmon.transition_task_instance(ti_id, 'U')).outcome;
+        outcome := (jobmon._transition_task_instance(ti_id, 'U', null, 'log_unknown_error')).outcome;
     end if;
     -- The error-log row only for an applied move.
     return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,

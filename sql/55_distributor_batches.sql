@@ -17,10 +17,12 @@
 -- distributor wire form as it is after the call, plus outcome: applied,
 -- unchanged (already I), skipped (instance not Q or task not Q), invalid,
 -- refused, conflict, not_found (see jobmon._move_task_instances(); a
--- not_found row has only task_instance_id).
+-- not_found row has only task_instance_id), stale (a Q or I instance whose
+-- task has moved on to a newer attempt: never instantiated, it is finished
+-- instead, K then F; status says where it ended).
 -- Called by: the distributor. Locks: the tasks in ascending id order, then
 -- the instances (through the move).
--- Raises: 22004 when task_instance_ids is NULL.
+-- Raises: 22004 when task_instance_ids is NULL; 54000 more than 1,000,000 ids.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.instantiate_task_instances(task_instance_ids bigint[])
 returns setof jobmon.instantiated_task_instance
@@ -28,21 +30,52 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'instantiate_task_instances'
 as $$
 declare
-    moves jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_transition_result[];
+    stale_ids bigint[];
+    killed    bigint[];
 begin
     if task_instance_ids is null then
         raise exception 'task_instance_ids must not be NULL'
             using errcode = '22004',
                   hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was changed.';
     end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
+
+    -- Lock the tasks first (the move takes the same locks again at no cost),
+    -- so that which instances are stale attempts is decided under the locks.
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
+      order by t.id
+        for no key update of t;
+    select array_agg(ti.id) into stale_ids
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from and ti.status in ('Q', 'I');
+
+    -- Only a task's current attempt may be instantiated. A stale one (its task
+    -- was reset or queued again meanwhile) never reached the cluster: it is
+    -- finished (K, then F, with an error-log row saying why) and comes back
+-- 'stale' with where it ended.
+    select array_agg(m.task_instance_id) filter (where m.outcome = 'applied') into killed
+      from jobmon._move_task_instances(stale_ids, 'K', array['Q', 'I'], function_name => 'instantiate_task_instances') m;
+    insert into jobmon.task_instance_error_log (task_instance_id, description)
+    select m.task_instance_id,
+           'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
+      from jobmon._move_task_instances(killed, 'F', array['K'], function_name => 'instantiate_task_instances') m
+     where m.outcome = 'applied';
     select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
                          m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
                      ::jobmon.task_instance_transition_result)
       into moves
-      from jobmon._move_task_instances(task_instance_ids, 'I', array['Q'], array['Q']) m;
+      from jobmon._move_task_instances(array(
+               select u.id from unnest(task_instance_ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
+               'I', array['Q'], array['Q'], function_name => 'instantiate_task_instances') m;
+    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, null, true)
+                                   ::jobmon.task_instance_transition_result
+                              from unnest(stale_ids) u(id));
     -- A new statement, so a new snapshot: the wire form as it is after the move.
     return query
         select m.task_instance_id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status,
@@ -55,7 +88,7 @@ begin
 end;
 $$;
 comment on function jobmon.instantiate_task_instances(bigint[]) is
-    'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone. One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found). Locks the tasks in id order. Raises 22004 for a NULL array.';
+    'Q -> I for each requested task instance in Q whose task is Q (tasks -> I by the cascade); others are left alone, and a stale attempt in Q or I is finished instead (K -> F, outcome ''stale''). One row per distinct id: the distributor wire form after the call plus outcome (applied, unchanged, skipped, invalid, refused, conflict, not_found, stale). Locks the tasks in id order. Raises 22004 for a NULL array, 54000 over 1,000,000 ids.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.launch_array_batch(array_id bigint, array_batch_num integer,
@@ -64,14 +97,18 @@ comment on function jobmon.instantiate_task_instances(bigint[]) is
 --
 -- After the distributor submitted an array batch: I -> O for every task
 -- instance of (array_id, array_batch_num) in I whose task is I, with
--- submitted_date = now() and report_by_date = now() + next_report_increment;
+-- submitted_date = now() and report_by_date = clock_timestamp() + next_report_increment;
 -- their tasks move to O by the cascade; all in the caller's transaction.
 -- Instances in any other status (a worker already reported R, say) are left
--- alone and come back 'skipped' with their status. One row per instance of
--- the batch, ascending id (no rows for a batch with no instances).
+-- alone and come back 'skipped' with their status. An instance in I that is
+-- a stale attempt (its task has moved on to a newer attempt) is never
+-- launched: it goes I -> K (submitted_date set, so its job is killed) and
+-- comes back 'stale'. One row per instance of the batch, ascending id (no
+-- rows for a batch with no instances).
 -- Called by: the distributor. Locks: the batch's tasks in ascending id order,
 -- then its instances (through the move).
--- Raises: 22004 NULL argument; 22023 next_report_increment not positive.
+-- Raises: 22004 NULL argument; 22023 next_report_increment not positive or
+-- over 100 years.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.launch_array_batch(
     array_id bigint, array_batch_num integer, next_report_increment interval)
@@ -80,12 +117,12 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'launch_array_batch'
 as $$
 declare
     arr_id    constant bigint := launch_array_batch.array_id;
     batch_num constant integer := launch_array_batch.array_batch_num;
     ids       bigint[];
+    stale_ids bigint[];
     moves     jobmon.task_instance_transition_result[];
 begin
     if arr_id is null or batch_num is null or next_report_increment is null then
@@ -95,11 +132,7 @@ begin
             using errcode = '22004',
                   hint = 'Nothing was changed.';
     end if;
-    if next_report_increment <= interval '0' then
-        raise exception 'next_report_increment must be positive, not %', next_report_increment
-            using errcode = '22023',
-                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
-    end if;
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     -- Which instances belong to the batch never changes once they exist.
     select array_agg(ti.id)
       into ids
@@ -108,11 +141,32 @@ begin
     if ids is null then
         return;
     end if;
-    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
-                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
-                     ::jobmon.task_instance_transition_result)
+
+    -- Only a task's current attempt may be launched: a stale one (its task was
+    -- reset or queued again meanwhile) is told to die instead (I -> K, with its
+    -- submitted_date: its job is on the cluster) and comes back 'stale'.
+    -- Decided under the task locks, which the moves take again at no cost.
+    perform 1
+       from jobmon.task t
+      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (ids))
+      order by t.id
+        for no key update of t;
+    select array_agg(ti.id) into stale_ids
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+     where ti.id = any (ids) and ti.id < t.current_attempt_from and ti.status = 'I';
+
+    select array_agg(row(m.task_instance_id, m.task_id, case when m.task_instance_id = any (stale_ids) then 'stale'
+                                                             else m.outcome end,
+                         m.previous_status, m.status, m.task_previous_status, m.task_status, m.task_num_attempts,
+                         null, m.stale)::jobmon.task_instance_transition_result)
       into moves
-      from jobmon._move_task_instances(ids, 'O', array['I'], array['I'], now() + next_report_increment, true) m;
+      from (select k.* from jobmon._move_task_instances(stale_ids, 'K', array['I'], null, null, true, 'launch_array_batch') k
+            union all
+            select o.* from jobmon._move_task_instances(array(
+                       select u.id from unnest(ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
+                   'O', array['I'], array['I'], clock_timestamp() + next_report_increment, true,
+                   'launch_array_batch') o) m;
     return query
         select m.task_instance_id, m.task_id, ti.array_step_id, m.outcome, m.previous_status, m.status,
                m.task_previous_status, m.task_status, m.stale, ti.submitted_date, ti.report_by_date
@@ -122,7 +176,7 @@ begin
 end;
 $$;
 comment on function jobmon.launch_array_batch(bigint, integer, interval) is
-    'I -> O for every task instance of the array batch in I whose task is I, with submitted_date and report_by_date = now() + next_report_increment; tasks -> O by the cascade. One row per instance of the batch: outcome (applied, unchanged, skipped, ...), statuses before and after, dates. Locks the tasks in id order. Raises 22004 NULL argument, 22023 increment not positive.';
+    'I -> O for every task instance of the array batch in I whose task is I, with submitted_date and report_by_date = clock_timestamp() + next_report_increment; tasks -> O by the cascade. A stale attempt in I goes to K instead (outcome ''stale''). One row per instance of the batch: outcome (applied, unchanged, skipped, stale, ...), statuses before and after, dates. Locks the tasks in id order. Raises 22004 NULL argument, 22023 increment not positive or over 100 years.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_array_distributor_ids(array_id bigint, array_batch_num integer,
@@ -132,16 +186,19 @@ comment on function jobmon.launch_array_batch(bigint, integer, interval) is
 -- Records the cluster's job id of each step (array_step_ids[i] gets
 -- distributor_ids[i]) on the batch's task instances that are launched or
 -- running (O or R); any other instance (a finished one, say) is left alone.
--- One row per distinct requested step (NULL steps ignored), ascending step:
--- outcome applied (written), unchanged (already that id), skipped (not O or
--- R), invalid (a NULL id or one longer than 20 characters: nothing written),
--- conflict (the step was given two different ids: nothing written),
--- not_found (no instance at that step); status and distributor_id as they
--- are after the call.
+-- A recorded id is never replaced (the rule of log_distributor_id(),
+-- jobmon._distributor_id_outcome()). One row per distinct requested step
+-- (NULL steps ignored), ascending step: outcome applied (written: the
+-- instance had no id), unchanged (already that id), ignored (another id is
+-- recorded: kept), skipped (not O or R), invalid (a NULL, blank or longer
+-- than 20 characters id: nothing written), conflict (the step was given two
+-- different ids: nothing written), not_found (no instance at that step);
+-- status and distributor_id as they are after the call.
 -- Called by: the distributor. Locks: the tasks of those instances in
 -- ascending id order, then the instances through the UPDATE, which re-checks
--- the status.
--- Raises: 22004 NULL argument; 22023 the two arrays differ in length.
+-- the status and that no id is recorded.
+-- Raises: 22004 NULL argument; 22023 the two arrays differ in length; 54000
+-- more than 1,000,000 steps.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.log_array_distributor_ids(
     array_id bigint, array_batch_num integer, array_step_ids integer[], distributor_ids text[])
@@ -150,7 +207,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_array_distributor_ids'
 as $$
 declare
     arr_id    constant bigint := log_array_distributor_ids.array_id;
@@ -163,6 +219,7 @@ begin
             using errcode = '22004',
                   hint = 'Nothing was changed.';
     end if;
+    perform jobmon._require_batch_size('array_step_ids', cardinality(array_step_ids));
     if cardinality(array_step_ids) <> cardinality(distributor_ids) then
         raise exception 'array_step_ids has % elements but distributor_ids has %: they must pair up one to one',
             cardinality(array_step_ids), cardinality(distributor_ids)
@@ -185,7 +242,7 @@ begin
     requested as (
         select p.step, min(p.did) as did,
                count(distinct p.did) > 1 or (bool_or(p.did is null) and bool_or(p.did is not null)) as conflicting,
-               bool_or(p.did is null or length(p.did) > 20) as bad
+               bool_or(not jobmon._usable_distributor_id(p.did)) as bad
           from pairs p
          group by p.step
     ),
@@ -202,8 +259,9 @@ begin
                    when c.conflicting then 'conflict'
                    when c.bad then 'invalid'
                    when c.status <> all (array['O', 'R']) then 'skipped'
-                   when c.old_did is not distinct from c.did then 'unchanged'
-                   else 'applied'
+                   -- A recorded id is kept, as log_distributor_id() keeps it.
+                   else (case jobmon._distributor_id_outcome(c.old_did, c.did)
+                             when 'record' then 'applied' when 'unchanged' then 'unchanged' else 'ignored' end)
                end as decision
           from current_rows c
     ),
@@ -212,6 +270,7 @@ begin
            set distributor_id = d.did
           from decided d
          where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+           and ti.distributor_id is null
         returning ti.id, ti.distributor_id::text as did
     )
     select d.step, d.id,
@@ -223,13 +282,13 @@ begin
 end;
 $$;
 comment on function jobmon.log_array_distributor_ids(bigint, integer, integer[], text[]) is
-    'Records the cluster job id of each step of an array batch (array_step_ids[i] -> distributor_ids[i]) on its task instance when that is O or R; others are left alone. One row per distinct step: outcome applied, unchanged, skipped, invalid, conflict or not_found. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 arrays of different lengths.';
+    'Records the cluster job id of each step of an array batch (array_step_ids[i] -> distributor_ids[i]) on its task instance when that is O or R and has no id yet (a recorded id is kept); others are left alone. One row per distinct step: outcome applied, unchanged, ignored, skipped, invalid (NULL, blank or too long id), conflict or not_found. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 arrays of different lengths, 54000 over 1,000,000 steps.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval)
 --   returns setof jobmon.heartbeat_result
 --
--- The distributor's batch heartbeat: report_by_date = now() +
+-- The distributor's batch heartbeat: report_by_date = clock_timestamp() +
 -- next_report_increment for every requested task instance still in O;
 -- anything else is left alone. One row per distinct requested id (NULL
 -- elements ignored), ascending: outcome applied (pushed), skipped (not in O:
@@ -238,7 +297,8 @@ comment on function jobmon.log_array_distributor_ids(bigint, integer, integer[],
 -- Called by: the distributor, every ~30 s for the instances the cluster still
 -- reports. Locks: their tasks in ascending id order, then the instances
 -- through the UPDATE, which re-checks the status.
--- Raises: 22004 NULL argument; 22023 next_report_increment not positive.
+-- Raises: 22004 NULL argument; 22023 next_report_increment not positive or
+-- over 100 years; 54000 more than 1,000,000 ids.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.log_heartbeats(task_instance_ids bigint[], next_report_increment interval)
 returns setof jobmon.heartbeat_result
@@ -246,7 +306,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'log_heartbeats'
 as $$
 begin
     if task_instance_ids is null or next_report_increment is null then
@@ -255,11 +314,8 @@ begin
             using errcode = '22004',
                   hint = 'Nothing was changed.';
     end if;
-    if next_report_increment <= interval '0' then
-        raise exception 'next_report_increment must be positive, not %', next_report_increment
-            using errcode = '22023',
-                  hint = 'Pass how long the instances may go without a heartbeat, for example ''279 seconds''. Nothing was changed.';
-    end if;
+    perform jobmon._require_interval('next_report_increment', next_report_increment, false),
+            jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
 
     perform 1
        from jobmon.task t
@@ -271,9 +327,9 @@ begin
     with requested as (
         select distinct r.id from unnest(task_instance_ids) r(id) where r.id is not null
     ),
-    pushed as (
+    pushed as (  -- report_by_date is in no index: HOT updates
         update jobmon.task_instance ti
-           set report_by_date = now() + next_report_increment
+           set report_by_date = clock_timestamp() + next_report_increment
           from requested r
          where ti.id = r.id and ti.status = 'O'
         returning ti.id, ti.report_by_date
@@ -288,7 +344,7 @@ begin
 end;
 $$;
 comment on function jobmon.log_heartbeats(bigint[], interval) is
-    'The distributor''s batch heartbeat: report_by_date = now() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive.';
+    'The distributor''s batch heartbeat: report_by_date = clock_timestamp() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive or over 100 years, 54000 over 1,000,000 ids.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
@@ -306,7 +362,6 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'array_task_instance'
 as $$
 declare
     arr_id    constant bigint := array_task_instance.array_id;

@@ -22,20 +22,28 @@
 -- task_instance_id, array_batch_num and array_step_id. Outcomes:
 --   applied      queued by this call
 --   skipped      not in G or A (for example already Q): not touched
---   invalid      in G or A, but the rule table has no move from there to Q
+--   invalid      in G or A, but the rule table has no move from there to Q,
+--                or the task has no attempts left (num_attempts never
+--                exceeds max_attempts)
 --   wrong_array  the task belongs to another array (or none): not touched
 --   not_found    no such task (the other columns are NULL)
 -- A call that queues no task takes no batch number (so batch numbers of an
 -- array have no gaps from empty calls). An empty array returns no rows.
 --
 -- Called by: the swarm (up to 500 tasks of one array at a time).
+-- The history (when on) gets, per queued task in step order, the new
+-- instance's creation and the task's move to Q, in the same statement.
+--
 -- Locks: the requested tasks in ascending id order (FOR NO KEY UPDATE), then
 -- the array row (through the counter's UPDATE), only when something is
 -- queued. Two concurrent calls with overlapping tasks serialise on the first
 -- shared task; the second decides after the first committed, so each task is
 -- queued once, and each call gets its own batch number.
 -- Raises: 22004 when task_ids or array_id is NULL; 22023 when no array has
--- this id.
+-- this id; JM012 no task resources have task_resources_id; JM010 no
+-- workflow run has workflow_run_id; JM013 the workflow run belongs to
+-- another workflow than the array; 54000 more than 1,000,000 task ids.
+-- (NULL task_resources_id and workflow_run_id are accepted.)
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.queue_task_batch(
     task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint)
@@ -44,7 +52,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'queue_task_batch'
 as $$
 declare
     arr_id constant bigint := queue_task_batch.array_id;
@@ -54,6 +61,8 @@ declare
     decisions   text[];
     queued_from text[];
     batch_num   integer;
+    arr_workflow bigint;
+    run_workflow bigint;
 begin
     if task_ids is null then
         raise exception 'task_ids must not be NULL'
@@ -65,10 +74,33 @@ begin
             using errcode = '22004',
                   hint = 'Pass the id of the array the tasks belong to. Nothing was changed.';
     end if;
-    if not exists (select 1 from jobmon.array a where a.id = arr_id) then
+    perform jobmon._require_batch_size('task_ids', cardinality(task_ids));
+    select a.workflow_id into arr_workflow from jobmon.array a where a.id = arr_id;
+    if not found then
         raise exception 'Array id: % not found', arr_id
             using errcode = '22023',
                   hint = 'Pass the id of an existing jobmon.array row. Nothing was changed.';
+    end if;
+    -- The parents of the new instances, checked here rather than by the
+    -- foreign keys, so that a bad one fails with a message naming it.
+    if res_id is not null and not exists (select 1 from jobmon.task_resources r where r.id = res_id) then
+        raise exception 'TaskResources id: % not found', res_id
+            using errcode = 'JM012',
+                  hint = 'Pass the id of an existing jobmon.task_resources row (or NULL). Nothing was changed.';
+    end if;
+    if run_id is not null then
+        select r.workflow_id into run_workflow from jobmon.workflow_run r where r.id = run_id;
+        if not found then
+            raise exception 'WorkflowRun id: % not found', run_id
+                using errcode = 'JM010',
+                      hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
+        end if;
+        if run_workflow <> arr_workflow then
+            raise exception 'WorkflowRun id: % belongs to Workflow id: %, not to Workflow id: % of Array id: %',
+                run_id, run_workflow, arr_workflow, arr_id
+                using errcode = 'JM013',
+                      hint = 'Queue the tasks on a run of their own workflow. Nothing was changed.';
+        end if;
     end if;
 
     -- Lock the tasks first, in ascending id order; decide after.
@@ -90,6 +122,7 @@ begin
                    when t.status <> all (array['G', 'A']) then 'skipped'
                    when not exists (select 1 from jobmon.task_transition m
                                      where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
+                       or not jobmon._attempts_left(t.num_attempts, t.max_attempts)
                        then 'invalid'
                    else 'applied'
                end as decision
@@ -114,14 +147,29 @@ begin
                                  where u.decision = 'applied' order by u.id)) with ordinality q(id, n)
              order by q.n
             returning jobmon.task_instance.id, jobmon.task_instance.task_id, jobmon.task_instance.array_step_id
+        ),
+        queued as (
+            update jobmon.task t
+               set status = 'Q',
+                   num_attempts = t.num_attempts + 1,
+                   status_date = now(),
+                   current_attempt_from = i.id
+              from inserted i
+             where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1]
+            returning t.id, i.id as task_instance_id, i.array_step_id
         )
-        update jobmon.task t
-           set status = 'Q',
-               num_attempts = t.num_attempts + 1,
-               status_date = now(),
-               current_attempt_from = i.id
-          from inserted i
-         where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1];
+        -- The history: each instance created, then its task's queueing (which no instance's move caused).
+        insert into jobmon.transition_history
+               (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select h.model, h.object_id, h.task_id, h.cause, h.from_status, 'Q', 'queue_task_batch'
+          from (select 'TaskInstance' as model, i.id as object_id, i.task_id, i.id as cause,
+                       null::text as from_status, i.id as instance, 0 as step
+                  from inserted i
+                union all
+                select 'Task', q.id, q.id, null, queued_from[q.array_step_id + 1], q.task_instance_id, 1
+                  from queued q) h
+         where (select s.enabled from jobmon.history_setting s)
+         order by h.instance, h.step;
     end if;
 
     -- Report what is true now (a new statement sees this call's writes).
@@ -135,4 +183,4 @@ begin
 end;
 $$;
 comment on function jobmon.queue_task_batch(bigint[], bigint, bigint, bigint) is
-    'The swarm''s batch queue: each requested task in G or A (and allowed to Q by jobmon.task_transition) moves to Q with num_attempts + 1 and gets one new task instance in Q; the call''s instances share one batch number from the array''s counter and get steps 0..n-1 in task-id order. One row per distinct requested task: outcome applied, skipped, invalid, wrong_array or not_found. A call that queues nothing takes no batch number. Locks the tasks in id order, then the array row. Raises 22004 NULL task_ids or array_id, 22023 unknown array.';
+    'The swarm''s batch queue: each requested task in G or A (and allowed to Q by jobmon.task_transition) moves to Q with num_attempts + 1 and gets one new task instance in Q; the call''s instances share one batch number from the array''s counter and get steps 0..n-1 in task-id order. One row per distinct requested task: outcome applied, skipped, invalid, wrong_array or not_found. A call that queues nothing takes no batch number. Locks the tasks in id order, then the array row. Raises 22004 NULL task_ids or array_id, 22023 unknown array, JM012 unknown task resources, JM010 unknown workflow run, JM013 a workflow run of another workflow, 54000 over 1,000,000 ids.';

@@ -7,7 +7,8 @@
 
 -- ---------------------------------------------------------------------------
 -- The change feed's bookkeeping: task.status_xid is the transaction that last
--- changed the task's status (see jobmon.task_status_changes()).
+-- changed the task's status and task.status_cluster the cluster it ran on
+-- (see jobmon.task_status_changes()).
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._track_task_status_xid()
 returns trigger
@@ -16,16 +17,16 @@ set search_path = pg_catalog, pg_temp
 as $$
 begin
     new.status_xid := pg_catalog.pg_current_xact_id();
+    new.status_cluster := (pg_catalog.pg_control_system()).system_identifier;
     return new;
 end;
 $$;
 comment on function jobmon._track_task_status_xid() is
-    'Internal. Row trigger on jobmon.task: records the transaction that changed status in status_xid, for jobmon.task_status_changes().';
+    'Internal. Row trigger on jobmon.task: records the transaction that changed status (status_xid) and its cluster (status_cluster), for jobmon.task_status_changes().';
 
-create or replace trigger track_status_xid
-    before update of status on jobmon.task
-    for each row when (old.status is distinct from new.status)
-    execute function jobmon._track_task_status_xid();
+select jobmon._ensure_trigger('jobmon.task', 'track_status_xid',
+    'CREATE TRIGGER track_status_xid BEFORE UPDATE OF status ON jobmon.task FOR EACH ROW'
+    ' WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._track_task_status_xid()');
 
 -- ---------------------------------------------------------------------------
 -- jobmon._require_workflow_run(workflow_run_id bigint) / _require_workflow(workflow_id bigint)
@@ -96,7 +97,7 @@ comment on function jobmon._require_workflow(bigint) is
 -- "Overdue" is decided against now(), the start of the caller's transaction.
 --
 -- Raises: 22004 workflow_run_id or launched_grace is NULL; 22023
--- launched_grace is negative; JM010 no such workflow run.
+-- launched_grace is negative or over 100 years; JM010 no such workflow run.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval)
 returns table (task_instance_id bigint, task_id bigint, previous_status text, status text,
@@ -105,7 +106,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'triage_overdue'
 as $$
 declare
     run_id        constant bigint := triage_overdue.workflow_run_id;
@@ -118,10 +118,7 @@ begin
         raise exception 'launched_grace must not be NULL'
             using errcode = '22004', hint = 'Nothing was changed. Pass how long an instance may stay launched, e.g. ''10 minutes''.';
     end if;
-    if launched_grace < interval '0' then
-        raise exception 'launched_grace must not be negative: %', left(launched_grace::text, 200)
-            using errcode = '22023', hint = 'Nothing was changed.';
-    end if;
+    perform jobmon._require_interval('launched_grace', launched_grace, true);
 
     -- The tasks of the overdue candidates, in id order, skipping the held ones.
     select array_agg(l.id order by l.id) into locked_tasks
@@ -155,12 +152,12 @@ begin
 
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances(overdue_r, 'T', array['R']) m
+      from jobmon._move_task_instances(overdue_r, 'T', array['R'], function_name => 'triage_overdue') m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
     return query
     select m.task_instance_id, m.task_id, m.previous_status, m.status, ti.report_by_date
-      from jobmon._move_task_instances(overdue_o, 'X', array['O']) m
+      from jobmon._move_task_instances(overdue_o, 'X', array['O'], function_name => 'triage_overdue') m
       join jobmon.task_instance ti on ti.id = m.task_instance_id
      where m.outcome = 'applied';
 end;
@@ -182,7 +179,7 @@ comment on function jobmon.triage_overdue(bigint, interval) is
 --
 -- Called by: the distributor, after killing the jobs of K instances.
 -- Locks: their tasks in ascending id order, then the instances.
--- Raises: 22004 task_instance_ids is NULL.
+-- Raises: 22004 task_instance_ids is NULL; 54000 more than 1,000,000 ids.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.kill_task_instances(task_instance_ids bigint[])
 returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
@@ -191,16 +188,16 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'kill_task_instances'
 as $$
 begin
     if task_instance_ids is null then
         raise exception 'task_instance_ids must not be NULL'
             using errcode = '22004', hint = 'Nothing was changed. Pass an array of task instance ids (it may be empty).';
     end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
     return query
     with moved as materialized (
-        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'])
+        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'], function_name => 'kill_task_instances')
     ),
     logged as (
         insert into jobmon.task_instance_error_log (task_instance_id, description)
@@ -212,7 +209,7 @@ begin
 end;
 $$;
 comment on function jobmon.kill_task_instances(bigint[]) is
-    'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array.';
+    'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array, 54000 over 1,000,000 ids.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean default false)
@@ -251,7 +248,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'terminate_workflow_run'
 as $$
 declare
     run_id     constant bigint := terminate_workflow_run.workflow_run_id;
@@ -298,7 +294,8 @@ begin
 
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
       from jobmon._move_task_instances(
-               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end) m;
+               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
+               function_name => 'terminate_workflow_run') m;
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
     -- an earlier call and never launched.
@@ -308,11 +305,11 @@ begin
             union all
             select unnest(pre_k_ids)) k;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances(done_ids, 'F', array['K']) m;
+      from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances(fatal_ids, 'F', array['T']) m;
+      from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances(error_ids, 'E', array['X']) m;
+      from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m;
 
     return query
     with steps as (
@@ -375,7 +372,8 @@ comment on function jobmon.terminate_workflow_run(bigint, boolean) is
 -- reset task gets current_attempt_from = a new task-instance id, so every
 -- task instance it has now is a stale attempt: their late reports move them
 -- alone and never the task. Returns one row per task it considered, in id
--- order (outcome 'applied' or 'refused').
+-- order (outcome 'applied' or 'refused'). The history (when on) gets one row
+-- per task whose status changed, in the same statement.
 --
 -- Called by: the swarm of a new workflow run, after terminate_workflow_run().
 -- Locks: the tasks in ascending id order (FOR NO KEY UPDATE), waiting for a
@@ -389,7 +387,6 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'reset_tasks_for_resume'
 as $$
 declare
     wf_id       constant bigint := reset_tasks_for_resume.workflow_id;
@@ -405,7 +402,7 @@ begin
     select array_agg(l.id order by l.id) into locked
       from (select t.id
               from jobmon.task t
-             where t.workflow_id = wf_id and t.status <> 'D' and (reset_running or t.status <> 'R')
+             where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)
              order by t.id
                for no key update of t) l;
     if locked is null then
@@ -416,10 +413,7 @@ begin
 
     return query
     with decided as (
-        select t.id, t.status, t.num_attempts,
-               t.status = 'G' or exists (select 1 from jobmon.task_transition r
-                                          where r.kind = 'resume' and r.from_status = t.status and r.to_status = 'G')
-                   as allowed
+        select t.id, t.status, t.num_attempts, jobmon._may_reset(t.status) as allowed
           from jobmon.task t
          where t.id = any (locked)
     ),
@@ -429,6 +423,15 @@ begin
           from decided d
          where t.id = d.id and d.allowed
         returning t.id
+    ),
+    recorded as (  -- the history of the status changes, which no task instance's move caused
+        insert into jobmon.transition_history
+               (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select 'Task', d.id, d.id, null, d.status, 'G', 'reset_tasks_for_resume'
+          from decided d
+          join moved m on m.id = d.id
+         where d.status <> 'G' and (select s.enabled from jobmon.history_setting s)
+         order by d.id
     )
     select d.id, case when m.id is not null then 'applied' else 'refused' end, d.status,
            case when m.id is not null then 'G' else d.status end, d.num_attempts
@@ -439,6 +442,26 @@ end;
 $$;
 comment on function jobmon.reset_tasks_for_resume(bigint, boolean) is
     'For a resume: every task of the workflow not D (and not R unless reset_running) -> G with num_attempts = 0 along the ''resume'' rows of jobmon.task_transition; its existing task instances become stale attempts. Locks the tasks in id order. Returns one row per task. Raises 22004, JM011.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._feed_cluster_tag() returns bigint
+--
+-- This cluster's part of a change-feed cursor: a number from 1 to 2^19 - 1
+-- derived from pg_control_system().system_identifier, shifted above the low
+-- 44 bits that hold a transaction id (2^44: 55 years at 10,000 transactions
+-- a second). Never 0, the tag of a cursor from before migration 0010.
+-- Internal; locks nothing; raises nothing.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._feed_cluster_tag()
+returns bigint
+language sql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+    select ((((pg_control_system()).system_identifier % 524287) + 524287) % 524287 + 1) * 17592186044416;
+$$;
+comment on function jobmon._feed_cluster_tag() is
+    'Internal. This cluster''s part of a jobmon.task_status_changes() cursor: 1 .. 2^19 - 1 from pg_control_system().system_identifier, times 2^44.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.task_status_changes(workflow_id bigint, after bigint)
@@ -462,10 +485,21 @@ comment on function jobmon.reset_tasks_for_resume(bigint, boolean) is
 -- loses them). A task may come back more than once (the status is the
 -- current one each time).
 --
+-- After a dump and restore into another cluster: transaction ids are each
+-- cluster's own, so task.status_cluster records the cluster that wrote
+-- status_xid. Rows of another cluster come back to cursor 0 only: nothing
+-- changed them since. The cursor carries this cluster's tag
+-- (jobmon._feed_cluster_tag()) above the transaction id, so a cursor of
+-- another cluster is refused (JM030: start again from 0). A cursor from
+-- before migration 0010 (tag 0) is taken as one of this cluster, so a swarm
+-- running across the upgrade goes on; rows from before it (status_cluster
+-- 0) come back to every cursor whose range holds their transaction id.
+--
 -- Called by: the swarm, every few seconds. Locks nothing; reads one index
 -- range (ix_task_workflow_id_status_xid).
 -- Raises: 22004 an argument is NULL; 22023 after is negative or ahead of
--- every cursor this database has given; JM011 no such workflow.
+-- every cursor this database has given; JM030 a cursor of another cluster;
+-- JM011 no such workflow.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.task_status_changes(workflow_id bigint, after bigint)
 returns table (task_id bigint, status text, cursor bigint)
@@ -473,31 +507,44 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'task_status_changes'
 as $$
 declare
-    wf_id   constant bigint := task_status_changes.workflow_id;
-    horizon xid8;
+    wf_id    constant bigint := task_status_changes.workflow_id;
+    xid_bits constant bigint := 17592186044415;  -- 2^44 - 1: the transaction id's part of a cursor
+    cluster  constant bigint := (pg_control_system()).system_identifier;
+    tag      constant bigint := jobmon._feed_cluster_tag();
+    horizon  bigint;
 begin
     perform jobmon._require_workflow(wf_id);
     if after is null then
         raise exception 'after must not be NULL'
             using errcode = '22004', hint = 'Pass 0 for every task, then the largest cursor the previous call returned.';
     end if;
-    horizon := pg_snapshot_xmin(pg_current_snapshot());
-    if after < 0 or after > horizon::text::bigint then
+    horizon := pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
+    if horizon > xid_bits then
+        raise exception 'the change feed counts transaction ids up to %, this cluster is at %', xid_bits, horizon
+            using errcode = '54000';
+    end if;
+    if after < 0 or (after >> 44 in (0, tag >> 44) and (after & xid_bits) > horizon) then
         raise exception 'after is not a cursor of task_status_changes(): %', after
             using errcode = '22023',
                   hint = 'Pass 0 for every task, then the largest cursor the previous call returned (not a time or a row id).';
     end if;
+    if after >> 44 not in (0, tag >> 44) then
+        raise exception 'after is a cursor of task_status_changes() from another cluster: %', after
+            using errcode = 'JM030',
+                  detail = 'The database was restored from a dump since: transaction ids of another cluster say nothing here.',
+                  hint = 'Start again from 0: the call returns every task of the workflow with its current status.';
+    end if;
     return query
-    select t.id, t.status, horizon::text::bigint
+    select t.id, t.status, tag + horizon
       from jobmon.task t
      where t.workflow_id = wf_id
-       and t.status_xid >= after::text::xid8
-       and t.status_xid < horizon
-     order by t.status_xid, t.id;
+       and (   (t.status_cluster in (cluster, 0)  -- 0: before 0010; on another cluster a harmless repeat
+                and t.status_xid >= (after & xid_bits)::text::xid8 and t.status_xid < horizon::text::xid8)
+            or (after = 0 and t.status_cluster <> cluster))
+     order by t.status_cluster = cluster, t.status_xid, t.id;
 end;
 $$;
 comment on function jobmon.task_status_changes(bigint, bigint) is
-    'The swarm''s incremental sync: (task_id, status, cursor) for the tasks of a workflow whose status changed after the cursor (0: all). A change committed after one call is returned by a later one even if its transaction started before (snapshot-xmin cursor over task.status_xid). Raises 22004, 22023, JM011.';
+    'The swarm''s incremental sync: (task_id, status, cursor) for the tasks of a workflow whose status changed after the cursor (0: all, restored ones included). A change committed after one call is returned by a later one even if its transaction started before (snapshot-xmin cursor over task.status_xid, tagged with the cluster). Raises 22004, 22023, JM011, JM030 (a cursor of another cluster: start again from 0).';

@@ -1,153 +1,36 @@
 -- The transition history (table jobmon.transition_history, migration 0006):
--- the triggers that write it, the function that reads it, and the switch
--- that turns it off and on per database. Applied repeatably by the
--- post-apply step.
+-- the switch that turns it off and on per database, and the function that
+-- reads it. Applied repeatably by the post-apply step.
 --
--- Why triggers: every function that moves a task instance or a task, written
--- now or later, gets its history without knowing about it, in the same
--- transaction as the move. Row triggers with UPDATE OF status and a WHEN
--- clause: not even called unless the status changed, and one INSERT per
--- moved row. Statement triggers with transition tables were measured too:
--- one INSERT per statement is cheaper for a 500-row batch, but PostgreSQL 15
--- makes every further statement of a transaction that used them slower (a
--- transaction of 2,000 single-row moves went from 375 to 480 us per move),
--- which no client making many moves in one transaction should pay.
---
--- Which function made the move: the function the caller called. Every public
--- function declares its name in its SET clause: the route functions (all but
--- transition_task_instance) as jobmon.route, transition_task_instance as
--- jobmon.function. A route may call transition_task_instance inside it; the
--- history prefers jobmon.route, so the move is credited to the route.
--- Reading the call stack instead (GET DIAGNOSTICS ... PG_CONTEXT) needs no convention but formats every SQL
--- statement on the stack: it cost about 120 us per transition, the setting
--- about 1 us. NULL when no function declared it (a direct UPDATE).
+-- Who writes it: the moves themselves, in the statements that make them
+-- (jobmon._transition_task_instance(), jobmon._move_task_instances(),
+-- jobmon.queue_task_batch() and jobmon.reset_tasks_for_resume()), set-based,
+-- credited to the public function the caller called, which each route passes
+-- to the move as an argument (no session setting is read, so it cannot be
+-- forged). A direct INSERT or UPDATE by the owner, around the functions, is
+-- not recorded.
 
--- ---------------------------------------------------------------------------
--- jobmon._history_function() returns text
---
--- Internal. The function a move is credited to: jobmon.route, else
--- jobmon.function (see above); NULL for a direct UPDATE. Reads two settings.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._history_function()
-returns text
-language plpgsql
-stable
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    return coalesce(nullif(current_setting('jobmon.route', true), ''),
-                    nullif(current_setting('jobmon.function', true), ''));
-end;
-$$;
-comment on function jobmon._history_function() is
-    'Internal. The public function a move is credited to in the history: the setting jobmon.route, else jobmon.function.';
+-- Release 0.1.0 wrote the history with these triggers. They go in the same
+-- transaction as the functions that now write it, so no move goes unrecorded
+-- during an upgrade (this locks the tables once, when the triggers exist).
+select jobmon._ensure_trigger(t.on_table, t.trigger_name, null)
+  from (values (1, 'jobmon.task'::regclass, 'record_history'::name),  -- tasks first, as every writer locks
+               (2, 'jobmon.task_instance', 'record_history_insert'), (3, 'jobmon.task_instance', 'record_history_update'))
+       t(n, on_table, trigger_name)
+ order by t.n;
 
--- ---------------------------------------------------------------------------
--- jobmon._record_task_instance_history() returns trigger
---
--- AFTER INSERT and AFTER UPDATE OF status (when it changed) FOR EACH ROW on
--- jobmon.task_instance: one history row per task instance created
--- (from_status NULL) or moved. Runs as the role that
--- wrote the rows (the owner, inside the jobmon functions). Locks nothing;
--- raises nothing of its own.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._record_task_instance_history()
-returns trigger
-language plpgsql
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    insert into jobmon.transition_history
-        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    values ('TaskInstance', new.id, new.task_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
-            jobmon._history_function());
-    return null;
-end;
-$$;
-comment on function jobmon._record_task_instance_history() is
-    'Internal. Row trigger on jobmon.task_instance: writes one jobmon.transition_history row per task instance created or moved.';
-
--- ---------------------------------------------------------------------------
--- jobmon._record_task_history() returns trigger
---
--- AFTER UPDATE OF status (when it changed) FOR EACH ROW on jobmon.task: one
--- history row per task move (a cascade through E, such as R -> E -> G in one
--- UPDATE, gives one row per step: the task_path of the rule), with the task
--- instance that caused it: the task's newest task instance (stale attempts
--- never move their task), when the rules (jobmon.task_instance_move) say that
--- a task instance entering its current status moves a task from the old
--- status to the new one.
--- Otherwise NULL: a move no task instance caused, such as a resume reset or
--- a queueing. AFTER triggers run when the statement has finished, so the
--- task instance has its new status also when one statement moved both.
--- Reads the task's task instances and the rules; locks nothing.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._record_task_history()
-returns trigger
-language plpgsql
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    insert into jobmon.transition_history
-        (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
-    select 'Task', new.id, new.id, c.id, s.from_status, s.to_status, jobmon._history_function()
-      from (select 1) one
-      left join lateral (
-          select newest.id, m.task_path
-            from (select ti.id, ti.status from jobmon.task_instance ti
-                   where ti.task_id = new.id order by ti.id desc limit 1) newest
-            join jobmon.task_instance_move m
-              on m.to_status = newest.status and m.task_status = old.status and m.task_to_status = new.status
-             and m.attempts_left = jobmon._attempts_left(old.num_attempts, old.max_attempts) and m.kind = 'valid'
-           limit 1) c on true
-     cross join lateral unnest(
-           case when c.id is null then array[old.status] else array[old.status] || c.task_path[1:cardinality(c.task_path) - 1] end,
-           case when c.id is null then array[new.status] else c.task_path end)
-           with ordinality s(from_status, to_status, step)
-     order by s.step;
-    return null;
-end;
-$$;
-comment on function jobmon._record_task_history() is
-    'Internal. Row trigger on jobmon.task: writes one jobmon.transition_history row per task move, with the task instance that caused it (NULL when none did).';
-
--- The triggers, made again when this file changes; a database whose history
--- was turned off (jobmon.set_history(false)) keeps it off.
-do $$
-declare
-    was_off boolean := exists (
-        select 1 from pg_catalog.pg_trigger g
-         where g.tgrelid in ('jobmon.task_instance'::regclass, 'jobmon.task'::regclass)
-           and g.tgname like 'record_history%' and g.tgenabled = 'D');
-begin
-    drop trigger if exists record_history_insert on jobmon.task_instance;
-    drop trigger if exists record_history_update on jobmon.task_instance;
-    drop trigger if exists record_history on jobmon.task;
-    create trigger record_history_insert after insert on jobmon.task_instance
-        for each row execute function jobmon._record_task_instance_history();
-    create trigger record_history_update after update of status on jobmon.task_instance
-        for each row when (old.status is distinct from new.status)
-        execute function jobmon._record_task_instance_history();
-    create trigger record_history after update of status on jobmon.task
-        for each row when (old.status is distinct from new.status)
-        execute function jobmon._record_task_history();
-    if was_off then
-        alter table jobmon.task_instance disable trigger record_history_insert, disable trigger record_history_update;
-        alter table jobmon.task disable trigger record_history;
-    end if;
-end;
-$$;
 
 -- ---------------------------------------------------------------------------
 -- jobmon.set_history(enabled boolean) returns boolean
 --
--- Turns the transition history of this database on or off (the history
--- triggers: ALTER TABLE ... ENABLE / DISABLE TRIGGER) and returns the new
--- state. Off, a move costs nothing extra and writes no history; rows written
--- before stay. Owner only (no grants): run by `jobmon-db history --disable`.
--- Locks: jobmon.task_instance and jobmon.task in SHARE ROW EXCLUSIVE mode for
--- the rest of the transaction (waits for the moves in progress, blocks new
--- ones until commit). Raises 22004 for NULL.
+-- Turns the transition history of this database on or off (the row of
+-- jobmon.history_setting that every move reads) and returns the new state.
+-- Off, a move writes no history; rows written before stay. Owner only (no
+-- grants): run by `jobmon-db history --disable`.
+-- Locks: that row only, until commit. Moves read it without a lock, so they
+-- never wait for this call nor it for them; a move whose snapshot predates
+-- the commit follows the old state.
+-- Raises 22004 for NULL.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon.set_history(enabled boolean)
 returns boolean
@@ -156,21 +39,17 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    how text := case when enabled then 'enable' else 'disable' end;
 begin
     if enabled is null then
         raise exception 'enabled must not be NULL'
             using errcode = '22004', hint = 'Pass true to record the history, false to stop recording it.';
     end if;
-    execute format('alter table jobmon.task %s trigger record_history', how);
-    execute format('alter table jobmon.task_instance %1$s trigger record_history_insert, %1$s trigger record_history_update',
-                   how);
+    update jobmon.history_setting s set enabled = set_history.enabled;
     return enabled;
 end;
 $$;
 comment on function jobmon.set_history(boolean) is
-    'Turns the transition history of this database on (true) or off (false) and returns the new state. Owner only. Locks jobmon.task and jobmon.task_instance (SHARE ROW EXCLUSIVE) until commit.';
+    'Turns the transition history of this database on (true) or off (false) and returns the new state. Owner only. Locks the row of jobmon.history_setting until commit; never waits for a move.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.task_instance_history(task_instance_id bigint)
@@ -188,7 +67,6 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
-set jobmon.route = 'task_instance_history'
 as $$
 declare
     ti_id   constant bigint := task_instance_history.task_instance_id;

@@ -17,10 +17,13 @@ language sql
 immutable
 set search_path = pg_catalog, pg_temp
 as $$
-    -- Functions, by the actor that calls them. app may call every one.
+    -- Functions, by the actor that calls them. app may call every one; an
+    -- actor role gets its routes and reads only (the generic move,
+    -- transition_task_instance, is app's alone: with it any valid move of any
+    -- instance could be made).
     select 'function', f.name, null, a.actor, 'EXECUTE'
       from (values
-        ('transition_task_instance',   array['worker_node', 'distributor']),
+        ('transition_task_instance',   array[]::text[]),
         -- the worker node
         ('log_running',                array['worker_node']),
         ('log_heartbeat',              array['worker_node']),
@@ -44,8 +47,17 @@ as $$
         ('terminate_workflow_run',     array['swarm']),
         ('reset_tasks_for_resume',     array['swarm']),
         ('task_status_changes',        array['swarm', 'readonly']),
+        -- the server's task binding
+        ('bind_tasks',                 array[]::text[]),
         -- reading the history
-        ('task_instance_history',      array['readonly'])
+        ('task_instance_history',      array['readonly']),
+        -- `jobmon-db status`
+        ('derived_rules_drift',        array['readonly']),
+        -- the helpers that read the rules (docs/sql-api.md, "Helper functions")
+        ('task_moves_on_entering',     array['readonly']),
+        ('require_task_instance_status', array['readonly']),
+        ('describe_statuses',          array['readonly']),
+        ('describe_task_instance_transitions_from', array['readonly'])
       ) f(name, actors)
      cross join lateral unnest(f.actors || array['app']) a(actor)
     union all
@@ -56,7 +68,14 @@ as $$
     union all
     -- app registers workflows and their parent rows ...
     select 'table', t.name, null, 'app', p.privilege
-      from (values ('workflow'), ('workflow_run'), ('array'), ('task_resources')) t(name)
+      from (values ('workflow'), ('workflow_run'), ('task_resources')) t(name)
+     cross join (values ('INSERT'), ('UPDATE')) p(privilege)
+    union all
+    -- ... arrays, whose batch counter (next_batch_num) only queue_task_batch writes
+    -- (the last three columns are upstream Jobmon's, migration 0007) ...
+    select 'table', 'array', c.name, 'app', p.privilege
+      from (values ('workflow_id'), ('name'), ('task_template_version_id'), ('max_concurrently_running'),
+                   ('created_date')) c(name)
      cross join (values ('INSERT'), ('UPDATE')) p(privilege)
     union all
     -- ... and tasks, which start in G with no attempts (status, status_date,

@@ -452,7 +452,70 @@ CALL_SITE_CASES = [
         "log_heartbeat(task_instance_id => {ti}, next_report_increment => '-1 min')",
         "log_heartbeat(conn, ti, timedelta(minutes=-1))",
         "22023",
-        "next_report_increment must not be negative",
+        "next_report_increment must be positive, not -00:01:00",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_heartbeat(task_instance_id => {ti}, next_report_increment => '0')",
+        "log_heartbeat(conn, ti, timedelta(0))",
+        "22023",
+        "next_report_increment must be positive, not 00:00:00",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_heartbeat(task_instance_id => {ti}, next_report_increment => '999999999 days')",
+        "log_heartbeat(conn, ti, timedelta(days=999999999))",
+        "22023",
+        "next_report_increment must be at most 100 years, not 2777777 years 9 mons 9 days",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_running(task_instance_id => {ti}, nodename => 'n', process_group_id => 1, next_report_increment => '999999999 days')",  # noqa: E501
+        "log_running(conn, ti, 'n', 1, timedelta(days=999999999))",
+        "22023",
+        "next_report_increment must be at most 100 years, not 2777777 years 9 mons 9 days",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_running(task_instance_id => {ti}, nodename => 'n', process_group_id => 1, next_report_increment => '1 min', distributor_id => ' ')",  # noqa: E501
+        "log_running(conn, ti, 'n', 1, timedelta(minutes=1), distributor_id=' ')",
+        "22023",
+        "distributor_id must not be blank",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        f"log_done(task_instance_id => {{ti}}, stdout_log => repeat('x', {HUGE}))",
+        f"log_done(conn, ti, stdout_log='x' * {HUGE})",
+        "22001",
+        f"stdout_log is too long: {HUGE} characters, at most 65535 are stored",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        f"log_error(task_instance_id => {{ti}}, error_state => 'E', description => repeat('x', {HUGE}))",
+        f"log_error(conn, ti, 'E', 'x' * {HUGE})",
+        "22001",
+        f"description is too long: {HUGE} characters, at most 65535 are stored",
+        "InvalidArgument",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => {ti}, distributor_id => '', next_report_increment => '1 min')",
+        "log_distributor_id(conn, ti, '', timedelta(minutes=1))",
+        "22023",
+        "distributor_id must not be blank",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => {ti}, distributor_id => '  ', next_report_increment => '300000 years')",  # noqa: E501
+        "log_distributor_id(conn, ti, '  ', timedelta(days=365 * 300000))",
+        "22023",
+        "distributor_id must not be blank",
+        "UnknownStatus",
+    ),
+    CallSiteBad(
+        "log_distributor_id(task_instance_id => {ti}, distributor_id => 'j', next_report_increment => '109500000 days')",  # noqa: E501
+        "log_distributor_id(conn, ti, 'j', timedelta(days=109500000))",
+        "22023",
+        "next_report_increment must be at most 100 years, not 304166 years 8 mons",
         "UnknownStatus",
     ),
     CallSiteBad(
@@ -515,7 +578,7 @@ CALL_SITE_CASES = [
         f"log_error(task_instance_id => {{ti}}, error_state => repeat('x', {HUGE}), description => 'boom')",
         f"log_error(conn, ti, 'x' * {HUGE}, 'boom')",
         "22023",
-        f"Unknown error_state: '{X200}'",
+        f"Unknown error_state: '{X200}... ({HUGE} characters)'",
         "UnknownStatus",
     ),
     CallSiteBad(
@@ -879,9 +942,9 @@ def _resume_py_cases() -> list[tuple[str, Any, str]]:
         ("triage_overdue(conn, 8, 10)", lambda c: triage_overdue(c, 8, 10),  # type: ignore[arg-type]
          "launched_grace must be a datetime.timedelta, not int: 10"),
         ("kill_task_instances(conn, 5)", lambda c: kill_task_instances(c, 5),  # type: ignore[arg-type]
-         "task_instance_ids must be a sequence of ints, not int: 5"),
+         "task_instance_ids must be an iterable of ints, not int: 5"),
         ("kill_task_instances(conn, '12')", lambda c: kill_task_instances(c, "12"),  # type: ignore[arg-type]
-         "task_instance_ids must be a sequence of ints, not str: '12'"),
+         "task_instance_ids must be an iterable of ints, not str: '12'"),
         ("kill_task_instances(conn, [1, 'x'])", lambda c: kill_task_instances(c, [1, "x"]),  # type: ignore[list-item]
          "task_instance_ids[1] must be an int, not str: 'x'"),
         ("terminate_workflow_run(conn, 8, hot='yes')", lambda c: terminate_workflow_run(c, 8, hot="yes"),  # type: ignore[arg-type]

@@ -21,7 +21,18 @@ from benchmarks.workload import create_tasks, drop_database, recreate_database
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 REPO = Path(__file__).resolve().parent.parent
-IMPLEMENTATIONS = {"fn", "fn_history", "fn_prepared", "app", "cascade_floor", "locked_floor", "plpgsql_floor", "floor"}
+IMPLEMENTATIONS = {
+    "fn",
+    "fn_prepared",
+    "fn_no_history",
+    "app",
+    "app_lean",
+    "history_floor",
+    "cascade_floor",
+    "locked_floor",
+    "plpgsql_floor",
+    "floor",
+}
 SCENARIOS = {"1 client", "2 clients", "2 clients, shared set"}
 
 
@@ -88,7 +99,7 @@ def test_own_task_instances_end_as_the_workload_says(results):
 
 def test_the_state_machine_answers_the_shared_set_without_errors(results):
     for summary in results["summary"]:
-        if summary["implementation"] in ("fn", "fn_history", "fn_prepared"):
+        if summary["implementation"] in ("fn", "fn_no_history", "fn_prepared", "app_lean"):
             assert summary["errors"] == {}
         if summary["scenario"] == "2 clients, shared set" and "floor" not in summary["implementation"]:
             assert summary["answers"]["applied"] == 4 * 4 + 2 * 4  # every life applied exactly once
@@ -114,8 +125,11 @@ def test_the_floors_in_the_lock_order_are_compared_with_the_cascade_floor(result
         assert variants["locked_floor"]["locked_floor/cascade_floor cost"] > 0, scenario
         assert variants["plpgsql_floor"]["plpgsql_floor/cascade_floor cost"] > 0, scenario
         assert variants["fn_prepared"]["fn/plpgsql_floor cost"] > 0, scenario
+        assert variants["history_floor"]["history_floor/cascade_floor cost"] > 0, scenario
+        assert variants["fn"]["fn/history_floor cost"] > 0 and variants["fn"]["fn/app_lean speed-up"] > 0, scenario
     ratios_printed = results["printed"][results["printed"].index("Ratios") :]
     assert "locked_floor/cascade_floor" in ratios_printed and "fn_prepared/plpgsql_floor" in ratios_printed
+    assert "fn/history_floor" in ratios_printed and "history_floor/cascade_floor" in ratios_printed
 
 
 def test_the_plpgsql_floor_runs_as_the_owner_with_a_pinned_search_path(postgresql_server: Any):
@@ -154,21 +168,23 @@ def test_prints_each_call_site_function_next_to_the_transition_it_makes(results)
     for name in ("log_running", "log_heartbeat", "log_done", "log_error", "log_unknown_error",
                  "log_distributor_id", "log_no_distributor_id"):  # fmt: skip
         assert f"| {name} " in printed
-    assert "History (fn_history/fn" in printed and set(results["history_cost"]) == SCENARIOS
+    assert "History (fn_prepared/fn_no_history" in printed and set(results["history_cost"]) == SCENARIOS
 
 
 def test_the_batch_functions_are_timed_in_the_same_run(results):
     batches = results["batches"]
     assert set(batches["launch_median_seconds"]) == {
         "launch_array_batch",
+        "launch_array_batch_history_off",
         "single_row_one_transaction",
         "single_row_autocommit",
         "bare_update",
     }
     assert all(seconds > 0 for seconds in batches["launch_median_seconds"].values())
     (database,) = batches["call_ms"]  # no big database at test size
-    assert set(batches["call_ms"][database]) == {"queue_task_batch", "log_heartbeats"}
+    assert set(batches["call_ms"][database]) == {"queue_task_batch", "queue_task_batch_history_off", "log_heartbeats"}
     assert all(len(times) == 2 for times in batches["call_ms"][database].values())
+    assert any("history on / off" in t["description"] for t in batches["targets"])
     descriptions = [t["description"] for t in batches["targets"]]
     assert any("single-row calls" in d for d in descriptions) and any(
         "bare set-based UPDATE" in d for d in descriptions

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 
 import psycopg
@@ -12,6 +14,7 @@ import pytest
 from jobmon_db import TaskInstanceStatus
 from jobmon_db.cli import build_parser, main
 from jobmon_db.connection import resolve_dsn
+from jobmon_db.migrate import MAX_LOCK_TIMEOUT_MS
 from tests.factories import make_task_instance
 
 
@@ -88,7 +91,7 @@ def test_migrate_status_rollback_cycle(db_dsn, capsys):
     assert main(["--dsn", db_dsn, "migrate"]) == 0
     assert "up to date" in capsys.readouterr().out
     assert main(["--dsn", db_dsn, "status"]) == 0
-    assert capsys.readouterr().out.splitlines()[0].split() == ["applied", "0001_schema"]
+    assert capsys.readouterr().out.splitlines()[1].split() == ["applied", "0001_schema"]  # after the releases
     assert main(["--dsn", db_dsn, "rollback"]) == 1  # not confirmed: no terminal to ask
     assert main(["--dsn", db_dsn, "rollback", "--all", "--yes"]) == 0
     assert main(["--dsn", db_dsn, "status"]) == 0
@@ -102,6 +105,49 @@ def test_demo_walks_a_task_instance_through_its_life(db_dsn, capsys):
     out = capsys.readouterr().out
     assert "R (RUNNING) -> D (DONE)" in out and "untimely request ignored" in out and "refused:" in out
     assert "D (DONE)" in out.splitlines()[-2]
+
+
+def test_demo_makes_every_move_through_the_functions(db_dsn, capsys):
+    assert main(["--dsn", db_dsn, "demo"]) == 0
+    with psycopg.connect(db_dsn) as conn:
+        moves = conn.execute(
+            "select model, from_status, to_status, function_name from jobmon.transition_history"
+        ).fetchall()
+    assert moves and all(function_name is not None for *_, function_name in moves), moves
+    assert ("Task", "G", "Q", "queue_task_batch") in moves
+
+
+@pytest.mark.parametrize("option", ["--remove", "--check"])
+def test_a_workflow_id_option_names_a_workflow_in_its_error(option, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["simulate", option, "x"])
+    assert exited.value.code == 2
+    assert f"argument {option}: not a workflow id: 'x'" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_the_command_quietly(db_dsn):
+    command = [sys.executable, "-m", "jobmon_db", "--dsn", db_dsn, "status"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # what `| head -1` does
+        err = process.stderr.read()
+        process.wait(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err
+    assert process.returncode in (0, 141)
+
+
+def test_the_simulate_options_have_their_bounds_written_once(capsys):
+    from jobmon_db.simulate import LIMITS, SimulationOptions
+
+    for name, (low, high) in LIMITS.items():
+        kind = int if isinstance(low, int) and isinstance(high, int) else float
+        too_big = kind(high) + 1
+        with pytest.raises(SystemExit):
+            main(["simulate", f"--{name}", str(too_big)])
+        assert f"must be between {low:g} and {high:g}" in capsys.readouterr().err
+        options = SimulationOptions(**{name.replace("-", "_"): too_big})
+        assert any(problem.startswith(f"--{name} must be between") for problem in options.problems())
 
 
 def test_version_prints_the_package_version(capsys):
@@ -145,6 +191,16 @@ def test_transition_waits_at_most_the_lock_timeout_and_reports_json_errors_on_st
     assert main(["--dsn", db_dsn, "transition", str(ti), "D", "--lock-timeout", "1s"]) == 0
 
 
+@pytest.mark.parametrize("longest", [f"{MAX_LOCK_TIMEOUT_MS}ms", f"{MAX_LOCK_TIMEOUT_MS}", "24d"])
+def test_the_longest_lock_timeout_the_cli_takes_is_one_the_server_takes(longest, conn, db_dsn, capsys):
+    ti, _ = make_task_instance(conn, "R", "R", num_attempts=1)
+    assert main(["--dsn", db_dsn, "transition", str(ti), "D", "--lock-timeout", longest]) == 0, capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["--dsn", db_dsn, "transition", str(ti), "D", "--lock-timeout", f"{MAX_LOCK_TIMEOUT_MS + 1}ms"])
+    assert exited.value.code == 2
+    assert "lock timeout too long" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -154,6 +210,9 @@ def test_transition_waits_at_most_the_lock_timeout_and_reports_json_errors_on_st
         ["--dsn", "postgresql://[bad", "migrate"],
         ["rollback", "--lock-timeout", "later"],
         ["transition", "1", "R", "--lock-timeout", "forever"],
+        ["transition", "1", "R", "--lock-timeout", "1000000000000ms"],  # PostgreSQL would refuse it: exit 1
+        ["migrate", "--lock-timeout", "25d"],
+        ["rollback", "--lock-timeout", "2147483648"],
     ],
 )
 def test_more_bad_usage_exits_2(argv, db_dsn, capsys):

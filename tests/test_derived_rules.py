@@ -122,49 +122,16 @@ def test_the_move_lookup_follows_a_change_of_the_rule_tables(conn):
     ).fetchone() == ("G",)
 
 
-def _rule_in_table(row: tuple[Any, ...] | None) -> str | None:
-    """What jobmon._task_instance_move_rule() must answer for a row of jobmon.task_instance_move (None: no row)."""
-    if row is None:
-        return None
-    kind, task_to_status, adds_attempt = row
-    if kind == "untimely":
-        return "untimely"
-    if task_to_status is None:
-        return "refused"
-    return task_to_status + ("+" if adds_attempt else "")
-
-
-def test_the_move_rule_constant_is_the_move_lookup_for_every_case(conn):
-    table = {
-        (f, t, s, left): _rule_in_table((kind, to, adds))
-        for f, t, s, left, kind, to, adds in conn.execute(
-            "select from_status, to_status, task_status, attempts_left, kind, task_to_status, adds_attempt"
-            " from jobmon.task_instance_move"
-        )
-    }
-    cases = list(itertools.product(TASK_INSTANCE_STATUSES, TASK_INSTANCE_STATUSES, TASK_STATUSES, (True, False)))
-    answers = conn.execute(
-        "select f, t, s, l, jobmon._task_instance_move_rule(f, t, s, l)"
-        " from unnest(%s::text[], %s::text[], %s::text[], %s::boolean[]) c(f, t, s, l)",
-        [list(column) for column in zip(*cases, strict=True)],
-    ).fetchall()
-    assert {tuple(a[:4]): a[4] for a in answers} == {case: table.get(case) for case in cases}
-    assert sum(answer is not None for *_, answer in answers) == (25 + 12) * 9 * 2
-
-
-def test_the_move_rule_constant_follows_a_change_of_the_rule_tables_also_in_cached_plans(conn):
+def test_the_single_row_move_follows_a_change_of_the_rule_tables_also_in_cached_plans(conn):
     ti, _ = make_task_instance(conn, "R", "R", num_attempts=1, max_attempts=3)
-    assert conn.execute("select jobmon._task_instance_move_rule('R', 'E', 'R', true)").fetchone() == ("G",)
-    # This session has cached the single-row move's plans, with the constant folded in.
+    # This session has cached the single-row move's plans.
     other, _ = make_task_instance(conn, "R", "R", num_attempts=1, max_attempts=3)
     conn.execute("select jobmon.transition_task_instance(%s, 'E')", (other,))
     conn.execute("delete from jobmon.task_transition where from_status = 'E' and to_status = 'G'")
-    assert conn.execute("select jobmon._task_instance_move_rule('R', 'E', 'R', true)").fetchone() == ("refused",)
     with pytest.raises(psycopg.Error) as refused:
         conn.execute("select jobmon.transition_task_instance(%s, 'E')", (ti,))
     assert refused.value.sqlstate == "JM002"
     conn.execute("insert into jobmon.task_transition values ('E', 'G', 'retry: register the task again', 'cascade')")
-    assert conn.execute("select jobmon._task_instance_move_rule('R', 'E', 'R', true)").fetchone() == ("G",)
     moved = conn.execute("select outcome, task_status from jobmon.transition_task_instance(%s, 'E')", (ti,))
     assert moved.fetchone() == ("applied", "G")
 
@@ -197,9 +164,7 @@ def test_attempts_left_is_decided_by_one_function_that_every_other_asks(conn):
     assert {
         "task_moves_on_entering",
         "_transition_task_instance",
-        "transition_task_instance",
         "_move_task_instances",
-        "_record_task_history",
     } <= callers
 
 

@@ -148,6 +148,14 @@ def test_kill_moves_k_to_f_with_an_error_log_row_and_answers_every_id(conn):
     assert task
 
 
+def test_kill_takes_any_iterable_of_ids_like_the_other_batch_wrappers(conn):
+    _, run_id = make_workflow_run(conn)
+    first, _ = make_run_instance(conn, run_id, "K", "R")
+    second, _ = make_run_instance(conn, run_id, "K", "R")
+    assert [r.outcome for r in kill_task_instances(conn, (i for i in [second, first]))] == ["applied"] * 2
+    assert [r.task_instance_id for r in kill_task_instances(conn, {first, second})] == [first, second]
+
+
 # --- terminate -----------------------------------------------------------------------------------------
 
 

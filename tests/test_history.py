@@ -11,9 +11,10 @@ import psycopg
 import pytest
 
 from jobmon_db import InvalidStateTransition, TaskInstanceNotFound, transition_task_instance
+from jobmon_db.batches import queue_task_batch
 from jobmon_db.cli import main
 from jobmon_db.history import history_enabled, set_history, task_instance_history
-from tests.factories import make_task_instance
+from tests.factories import make_array, make_array_batch, make_array_tasks, make_task_instance
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "sql" / "80_history.sql"
 
@@ -31,12 +32,22 @@ def all_rows(conn: psycopg.Connection[Any]) -> int:
     return int(row[0])
 
 
+def queued_instance(conn: psycopg.Connection[Any]) -> tuple[int, int]:
+    """A task queued by queue_task_batch (G -> Q), with its new task instance: (task_instance_id, task_id)."""
+    array_id, run_id, res_id = make_array(conn)
+    (task,) = make_array_tasks(conn, array_id, ["G"])
+    (row,) = queue_task_batch(conn, [task], array_id, res_id, run_id)
+    assert row.task_instance_id is not None
+    return row.task_instance_id, task
+
+
 def test_creation_and_every_applied_move_of_a_life_in_order(conn):
-    ti, task = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    ti, task = queued_instance(conn)
     for status in "IORD":
         transition_task_instance(conn, ti, status)
     assert moves(conn, ti) == [
         ("TaskInstance", ti, None, "Q", ti),
+        ("Task", task, "G", "Q", None),  # a queueing: no task instance's move caused it
         ("TaskInstance", ti, "Q", "I", ti),
         ("Task", task, "Q", "I", ti),
         ("TaskInstance", ti, "I", "O", ti),
@@ -48,21 +59,21 @@ def test_creation_and_every_applied_move_of_a_life_in_order(conn):
     ]
     entries = task_instance_history(conn, ti)
     assert [e.id for e in entries] == sorted(e.id for e in entries)
-    assert {e.function_name for e in entries[1:]} == {"transition_task_instance"}
-    assert entries[0].function_name is None  # created by a direct INSERT
+    assert {e.function_name for e in entries[2:]} == {"transition_task_instance"}
+    assert {e.function_name for e in entries[:2]} == {"queue_task_batch"}
 
 
 def test_an_error_cascade_records_each_task_step(conn):
     ti, task = make_task_instance(conn, "R", "R", num_attempts=1, max_attempts=2)
     transition_task_instance(conn, ti, "E")
-    assert moves(conn, ti)[1:] == [
+    assert moves(conn, ti) == [
         ("TaskInstance", ti, "R", "E", ti),
         ("Task", task, "R", "E", ti),
         ("Task", task, "E", "G", ti),
     ]
     other, other_task = make_task_instance(conn, "R", "R", num_attempts=1, max_attempts=1)
     transition_task_instance(conn, other, "Z")  # no attempt left: E, then F
-    assert moves(conn, other)[1:] == [
+    assert moves(conn, other) == [
         ("TaskInstance", other, "R", "Z", other),
         ("Task", other_task, "R", "E", other),
         ("Task", other_task, "E", "F", other),
@@ -72,7 +83,7 @@ def test_an_error_cascade_records_each_task_step(conn):
 def test_a_move_that_does_not_move_the_task_records_the_task_instance_only(conn):
     ti, _ = make_task_instance(conn, "R", "R", num_attempts=1)
     transition_task_instance(conn, ti, "T")  # T cascades nothing
-    assert moves(conn, ti)[1:] == [("TaskInstance", ti, "R", "T", ti)]
+    assert moves(conn, ti) == [("TaskInstance", ti, "R", "T", ti)]
 
 
 def test_untimely_and_refused_moves_write_nothing(conn):
@@ -93,33 +104,42 @@ def test_a_set_based_move_is_recorded_per_row_with_its_cause(conn):
     ids = [make_task_instance(conn, "I", "I", num_attempts=1) for _ in range(3)]
     conn.execute("select * from jobmon._move_task_instances(%s, 'O')", ([ti for ti, _ in ids],))
     for ti, task in ids:
-        assert sorted(moves(conn, ti)[1:]) == [("Task", task, "I", "O", ti), ("TaskInstance", ti, "I", "O", ti)]
+        assert sorted(moves(conn, ti)) == [("Task", task, "I", "O", ti), ("TaskInstance", ti, "I", "O", ti)]
 
 
 def test_a_task_move_no_task_instance_caused_has_no_cause(conn):
-    ti, task = make_task_instance(conn, "R", "R", num_attempts=1)
-    conn.execute("update jobmon.task set status = 'G' where id = %s", (task,))  # as a resume reset does
+    array_id, _, _ = make_array(conn)
+    [(ti, task)] = make_array_batch(conn, array_id, [("R", "R")])
+    workflow = conn.execute("select workflow_id from jobmon.task where id = %s", (task,)).fetchone()
+    assert workflow is not None
+    conn.execute("select * from jobmon.reset_tasks_for_resume(%s, true)", (workflow[0],))
+    conn.execute("select * from jobmon.reset_tasks_for_resume(%s, true)", (workflow[0],))  # already G: no move
+    assert moves(conn, ti) == [("Task", task, "R", "G", None)]
+    assert {e.function_name for e in task_instance_history(conn, ti)} == {"reset_tasks_for_resume"}
+
+
+def test_a_direct_write_by_the_owner_is_not_recorded(conn):
+    ti, task = make_task_instance(conn, "R", "R", num_attempts=1)  # direct INSERTs
+    conn.execute("update jobmon.task set status = 'G' where id = %s", (task,))
     conn.execute("update jobmon.task_instance set status = 'K' where id = %s", (ti,))
-    assert moves(conn, ti)[1:] == [("Task", task, "R", "G", None), ("TaskInstance", ti, "R", "K", ti)]
-    # Killed first, then reset, in one transaction: K explains no task move either.
-    ti2, task2 = make_task_instance(conn, "R", "R", num_attempts=1)
-    with conn.transaction():
-        conn.execute("update jobmon.task_instance set status = 'K' where id = %s", (ti2,))
-        conn.execute("update jobmon.task set status = 'G' where id = %s", (task2,))
-    assert moves(conn, ti2)[1:] == [("TaskInstance", ti2, "R", "K", ti2), ("Task", task2, "R", "G", None)]
+    assert moves(conn, ti) == []
 
 
 def test_a_stale_attempt_moves_alone_and_the_task_keeps_its_history(conn):
-    old, task = make_task_instance(conn, "R", "R", num_attempts=1, max_attempts=3)
-    row = conn.execute("insert into jobmon.task_instance (task_id) values (%s) returning id", (task,)).fetchone()
-    assert row is not None
-    new = row[0]
-    conn.execute("update jobmon.task set current_attempt_from = %s, status = 'Q' where id = %s", (new, task))
+    array_id, run_id, res_id = make_array(conn)
+    [(old, task)] = make_array_batch(conn, array_id, [("R", "R")], batch_num=99)  # off the array's counter
+    workflow = conn.execute("select workflow_id from jobmon.task where id = %s", (task,)).fetchone()
+    assert workflow is not None
+    conn.execute("select * from jobmon.reset_tasks_for_resume(%s, true)", (workflow[0],))
+    (queued,) = queue_task_batch(conn, [task], array_id, res_id, run_id)
+    new = queued.task_instance_id
+    assert new is not None
     transition_task_instance(conn, old, "D")  # stale: the task is not touched
     transition_task_instance(conn, new, "I")
     assert moves(conn, new) == [
+        ("Task", task, "R", "G", None),
         ("TaskInstance", new, None, "Q", new),
-        ("Task", task, "R", "Q", None),
+        ("Task", task, "G", "Q", None),
         ("TaskInstance", new, "Q", "I", new),
         ("Task", task, "Q", "I", new),
     ]
@@ -161,7 +181,7 @@ def test_role_and_application_name_are_recorded(db_dsn):
     with psycopg.connect(db_dsn, autocommit=True, application_name="history-test") as conn:
         ti, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
         login = conn.execute("select session_user").fetchone()
-        conn.execute("set role jobmon_worker_node")  # current_user inside the function is the owner anyway
+        conn.execute("set role jobmon_app")  # current_user inside the function is the owner anyway
         transition_task_instance(conn, ti, "I")
         conn.execute("reset role")
         entries = task_instance_history(conn, ti)
@@ -171,9 +191,10 @@ def test_role_and_application_name_are_recorded(db_dsn):
 
 def test_the_read_function_is_granted_to_readonly_and_refuses_unknown_ids(conn):
     ti, _ = make_task_instance(conn, "Q", "Q")
+    transition_task_instance(conn, ti, "I")
     conn.execute("set role jobmon_readonly")
     try:
-        assert len(task_instance_history(conn, ti)) == 1
+        assert len(task_instance_history(conn, ti)) == 2
         with pytest.raises(TaskInstanceNotFound):
             task_instance_history(conn, 987654321)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -201,22 +222,24 @@ def test_the_history_can_be_turned_off_and_on_per_database_and_stays_off_when_re
 
 
 def test_cli_history_text_json_and_switch(conn, db_dsn, capsys):
-    ti, task = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    ti, task = queued_instance(conn)
     transition_task_instance(conn, ti, "I")
     assert main(["--dsn", db_dsn, "history", str(ti)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [re.sub(r"^ *\d+  \S+ \S+  ", "", line).split("  [")[0] for line in lines] == [
         f"task_instance {ti}: created in Q",
+        f"task          {task}: G -> Q",
         f"task_instance {ti}: Q -> I",
         f"task          {task}: Q -> I (by task_instance {ti})",
     ]
-    assert "[transition_task_instance, " in lines[1]
+    assert "[queue_task_batch, " in lines[0]
+    assert "[transition_task_instance, " in lines[2]
     assert main(["--dsn", db_dsn, "history", str(ti), "--json"]) == 0
-    assert [e["to_status"] for e in json.loads(capsys.readouterr().out)] == ["Q", "I", "I"]
+    assert [e["to_status"] for e in json.loads(capsys.readouterr().out)] == ["Q", "Q", "I", "I"]
     assert main(["--dsn", db_dsn, "show", str(ti)]) == 0
     assert f"task          {task}: Q -> I (by task_instance {ti})" in capsys.readouterr().out
     assert main(["--dsn", db_dsn, "show", str(ti), "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["history"]) == 3
+    assert len(json.loads(capsys.readouterr().out)["history"]) == 4
     assert main(["--dsn", db_dsn, "history", "--disable"]) == 0
     assert main(["--dsn", db_dsn, "history", "--state"]) == 0
     assert main(["--dsn", db_dsn, "history", "--enable"]) == 0
@@ -242,7 +265,7 @@ def test_the_async_twins_read_and_switch_the_same(conn, db_dsn):
             await set_history_async(aconn, True)
             return len(entries), off, state
 
-    assert asyncio.run(run()) == (3, False, False)
+    assert asyncio.run(run()) == (2, False, False)
 
 
 def _functions_recorded(conn: psycopg.Connection[Any], task_instance_id: int) -> list[tuple[str, str, str]]:
@@ -271,14 +294,111 @@ def test_a_move_is_credited_to_the_function_the_caller_called(conn):
     ]
 
 
-def test_every_public_function_names_itself_for_the_history(conn):
-    public = {name for (name,) in conn.execute("select distinct object_name from jobmon._privileges()"
-                                               " where object_kind = 'function'")}  # fmt: skip
+def test_attribution_cannot_be_forged_by_the_callers_settings(conn):
+    """function_name is the function called, whatever the session set (the old settings included)."""
+    ti, _ = make_task_instance(conn, "O", "O", num_attempts=1, max_attempts=2)
+    other, _ = make_task_instance(conn, "Q", "Q", num_attempts=1)
+    conn.execute("set role jobmon_worker_node")
+    try:
+        conn.execute("select set_config('jobmon.route', 'log_done', false)")
+        conn.execute("select set_config('jobmon.function', repeat('x', 1000000), false)")
+        conn.execute(
+            "select * from jobmon.log_running(task_instance_id => %s, nodename => 'n', process_group_id => 1,"
+            " next_report_increment => '1 minute')",
+            (ti,),
+        )
+    finally:
+        conn.execute("reset role")
+    conn.execute("select * from jobmon.transition_task_instance(%s, 'I')", (other,))
+    assert _functions_recorded(conn, ti) == [("TaskInstance", "R", "log_running"), ("Task", "R", "log_running")]
+    assert _functions_recorded(conn, other) == [
+        ("TaskInstance", "I", "transition_task_instance"),
+        ("Task", "I", "transition_task_instance"),
+    ]
+
+
+def test_no_function_reads_a_session_setting_for_the_history(conn):
     rows = conn.execute(
-        "select p.proname, p.proconfig from pg_proc p where p.pronamespace = 'jobmon'::regnamespace"
+        "select p.proname from pg_proc p where p.pronamespace = 'jobmon'::regnamespace"
+        " and (p.prosrc ~ 'current_setting\\(.jobmon\\.' or array_to_string(p.proconfig, ',') like '%jobmon.%')"
     ).fetchall()
-    for name, config in rows:
-        if name not in public:
-            continue
-        setting = "jobmon.function" if name == "transition_task_instance" else "jobmon.route"
-        assert f"{setting}={name}" in config, name
+    assert rows == []
+
+
+def test_every_route_credits_its_moves_to_itself(conn):
+    """The routes that called the public move before, and the set-based ones, name themselves."""
+    t_ti, _ = make_task_instance(conn, "T", "R", num_attempts=1, max_attempts=2)
+    conn.execute("select * from jobmon.log_error(%s, 'E', 'boom')", (t_ti,))  # T -> R -> E, both by log_error
+    i_ti, _ = make_task_instance(conn, "I", "I", num_attempts=1)
+    conn.execute("select * from jobmon.log_no_distributor_id(%s, 'no id')", (i_ti,))
+    r_ti, _ = make_task_instance(conn, "R", "R", num_attempts=1)
+    conn.execute("select * from jobmon.log_unknown_error(%s, 'lost')", (r_ti,))
+    array_id, _, _ = make_array(conn)
+    [(q_ti, _)] = make_array_batch(conn, array_id, [("Q", "Q")])
+    conn.execute("select * from jobmon.instantiate_task_instances(%s)", ([q_ti],))
+    conn.execute("select * from jobmon.launch_array_batch(%s, 1, '1 minute')", (array_id,))
+    assert {f for _, _, f in _functions_recorded(conn, t_ti)} == {"log_error"}
+    assert [(m, s) for m, s, _ in _functions_recorded(conn, t_ti)][:1] == [("TaskInstance", "R")]
+    assert {f for _, _, f in _functions_recorded(conn, i_ti)} == {"log_no_distributor_id"}
+    assert {f for _, _, f in _functions_recorded(conn, r_ti)} == {"log_unknown_error"}
+    assert [(s, f) for m, s, f in _functions_recorded(conn, q_ti) if m == "TaskInstance"] == [
+        ("I", "instantiate_task_instances"),
+        ("O", "launch_array_batch"),
+    ]
+
+
+def test_turning_the_history_off_never_waits_for_a_move_in_progress(db_dsn):
+    with (
+        psycopg.connect(db_dsn, autocommit=True) as setup,
+        psycopg.connect(db_dsn) as mover,
+        psycopg.connect(db_dsn) as switch,
+    ):
+        ti, _ = make_task_instance(setup, "Q", "Q", num_attempts=1)
+        other, _ = make_task_instance(setup, "Q", "Q", num_attempts=1)
+        transition_task_instance(mover, ti, "I")  # holds its rows until commit
+        switch.execute("set lock_timeout = '2s'")
+        assert set_history(switch, False) is False  # no wait: a move in progress holds nothing it needs
+        switch.commit()
+        transition_task_instance(mover, other, "I")  # and the mover goes on
+        mover.commit()
+        assert not history_enabled(setup)
+        assert set_history(setup, True) is True
+
+
+def _calls(body: str, name: str) -> list[list[str]]:
+    """The top-level arguments of every call of `name` in a function body (parentheses balanced, quotes skipped)."""
+    calls = []
+    for start in (m.end() for m in re.finditer(re.escape(name) + r"\s*\(", body)):
+        depth, args, current, quoted = 1, [], "", False
+        for char in body[start:]:
+            if char == "'":
+                quoted = not quoted
+            elif not quoted and char == "(":
+                depth += 1
+            elif not quoted and char == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif not quoted and char == "," and depth == 1:
+                args.append(current)
+                current = ""
+                continue
+            current += char
+        calls.append([*args, current])
+    return calls
+
+
+def test_every_move_a_function_of_this_release_makes_is_credited_to_it(conn):
+    """Each call of the moves names the public function; the unnamed 0.1.0 forms stay for calls in flight only."""
+    unnamed = []
+    for name, body in conn.execute(
+        "select p.oid::regprocedure::text, p.prosrc from pg_proc p where p.pronamespace = 'jobmon'::regnamespace"
+        " and obj_description(p.oid, 'pg_proc') not like '%%release 0.1.0 in flight%%'"
+    ):
+        for args in _calls(body, "jobmon._transition_task_instance"):
+            if len(args) != 4:
+                unnamed.append((name, "_transition_task_instance", len(args)))
+        for args in _calls(body, "jobmon._move_task_instances"):
+            if len(args) != 7 and not any("function_name =>" in a for a in args):
+                unnamed.append((name, "_move_task_instances", len(args)))
+    assert unnamed == []

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from jobmon_db import __version__
 from jobmon_db.cli import main
 from jobmon_db.migrate import (
     APPLICATION_NAME,
@@ -25,10 +26,11 @@ from jobmon_db.migrate import (
     rollback,
     status,
 )
-from jobmon_db.sqlfiles import routines_created
+from jobmon_db.sqlfiles import record_release
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_SQL_FILES = sorted(p.name for p in (ROOT / "sql").glob("*.sql"))
+ALL_SQL_FILES_APPLIED = "applied " + ", ".join(f"sql/{name}" for name in ALL_SQL_FILES)
 ALL_MIGRATIONS = sorted(p.name.removesuffix(".sql") for p in (ROOT / "migrations").glob("[0-9]*.sql")
                         if not p.name.endswith(".rollback.sql"))  # fmt: skip
 
@@ -208,9 +210,11 @@ def test_status_works_for_a_role_that_may_only_read(db_dsn, capsys):
             assert _query(reader_dsn, "select has_schema_privilege('jobmon', 'create')") is False
             assert status(reader_dsn) == status(db_dsn)
             assert main(["--dsn", reader_dsn, "status"]) == 0
-            assert capsys.readouterr().out.split() == [w for m in ALL_MIGRATIONS for w in ("applied", m)] + [
-                word for name in ALL_SQL_FILES for word in ("applied", f"sql/{name}")
-            ]
+            release_line, *lines = capsys.readouterr().out.splitlines()
+            assert release_line == f"jobmon-db {__version__}; the database was migrated by {__version__}"
+            assert [w for line in lines for w in line.split()] == [
+                w for m in ALL_MIGRATIONS for w in ("applied", m)
+            ] + [word for name in ALL_SQL_FILES for word in ("applied", f"sql/{name}")]
         finally:
             conn.execute(f"drop owned by {role}")
             conn.execute(f"drop role {role}")
@@ -227,7 +231,7 @@ def test_a_function_dropped_by_hand_is_missing_in_status_and_restored_by_migrate
     assert main(["--dsn", db_dsn, "status"]) == 0
     assert "missing  sql/10_status_helpers.sql" in capsys.readouterr().out
     assert main(["--dsn", db_dsn, "migrate"]) == 0
-    assert capsys.readouterr().out.strip() == "applied sql/10_status_helpers.sql"
+    assert capsys.readouterr().out.strip() == ALL_SQL_FILES_APPLIED
     _assert_fully_migrated(db_dsn)
 
 
@@ -236,7 +240,7 @@ def test_the_generated_public_move_dropped_by_hand_is_restored_by_migrate(db_dsn
         conn.execute("drop function jobmon.transition_task_instance(bigint, text)")
     assert {s.id: s.state for s in status(db_dsn)}["sql/20_transition_task_instance.sql"] == "missing"
     assert main(["--dsn", db_dsn, "migrate"]) == 0
-    assert capsys.readouterr().out.strip() == "applied sql/20_transition_task_instance.sql"
+    assert capsys.readouterr().out.strip() == ALL_SQL_FILES_APPLIED
     _assert_fully_migrated(db_dsn)
     with psycopg.connect(db_dsn, autocommit=True) as conn, pytest.raises(psycopg.errors.NullValueNotAllowed):
         conn.execute("select jobmon.transition_task_instance(null, 'R')")
@@ -250,7 +254,7 @@ def test_migrate_prints_the_migrations_and_the_sql_files_it_applied(empty_dsn, c
         empty_dsn, "update jobmon.repeatable_sql set sha256 = 'old' where file = %s returning 1", (ALL_SQL_FILES[-1],)
     )
     assert main(["--dsn", empty_dsn, "migrate"]) == 0
-    assert capsys.readouterr().out.strip() == f"applied sql/{ALL_SQL_FILES[-1]}"
+    assert capsys.readouterr().out.strip() == ALL_SQL_FILES_APPLIED  # one changed: every file again, in order
     assert main(["--dsn", empty_dsn, "migrate"]) == 0
     assert capsys.readouterr().out.strip() == "nothing to apply: the schema is up to date"
 
@@ -270,6 +274,7 @@ $$;
 def test_migrate_always_runs_secure_schema_with_the_role_prefix_set(db_dsn, monkeypatch):
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute(FAKE_SECURE_SCHEMA)
+        record_release(conn.cursor(), __version__)  # the fake as if the release had made it: no drift to repair
     assert migrate(db_dsn, role_prefix="acme_") == MigrateResult([], [])  # nothing else to do: it runs anyway
     assert migrate(db_dsn) == MigrateResult([], [])
     monkeypatch.setenv("JOBMON_DB_ROLE_PREFIX", "from_env_")
@@ -282,19 +287,14 @@ def test_migrate_always_runs_secure_schema_with_the_role_prefix_set(db_dsn, monk
 
 
 def test_secure_schema_runs_after_the_sql_files_and_its_failure_undoes_them(db_dsn):
-    # Every file is due again, except the one defining the real _secure_schema(): it would replace the fake.
-    due = [p.name for p in (ROOT / "sql").glob("*.sql") if "_secure_schema" not in routines_created(p.read_text())]
-    _query(db_dsn, "update jobmon.repeatable_sql set sha256 = 'old' where file = any(%s) returning 1", (due,))
-    with psycopg.connect(db_dsn, autocommit=True) as conn:
-        conn.execute("drop function if exists jobmon._secure_schema()")
-        conn.execute(
-            "create function jobmon._secure_schema() returns void language plpgsql as $$"
-            " begin raise exception 'secure_schema ran after % files', (select count(*) from jobmon.repeatable_sql"
-            " where sha256 <> 'old'); end $$"
-        )
-    with pytest.raises(psycopg.errors.RaiseException, match=f"ran after {len(ALL_SQL_FILES)} files"):
+    _query(db_dsn, "update jobmon.repeatable_sql set sha256 = 'old' returning 1")
+    # The real _secure_schema() fails on a role that does not exist, after every file has run.
+    _query(db_dsn, "update jobmon.deployment_role set role_name = 'no_such_role_jobmon' where actor = 'readonly'"
+                   " returning 1")  # fmt: skip
+    with pytest.raises(psycopg.errors.UndefinedObject, match="no_such_role_jobmon") as raised:
         migrate(db_dsn)
-    assert {s.id for s in status(db_dsn) if s.state == "changed"} == {f"sql/{name}" for name in due}
+    assert "_secure_schema()" in (raised.value.diag.context or "")
+    assert {s.id for s in status(db_dsn) if s.state == "changed"} == {f"sql/{name}" for name in ALL_SQL_FILES}
 
 
 # --- A7: rollbacks say what they drop; --count is checked; a rollback of nothing forgets nothing ------------

@@ -65,9 +65,12 @@ class TransitionMachine(RuleBasedStateMachine):
         self.task[task] = {"status": statuses[1], "num_attempts": num_attempts, "max_attempts": max_attempts}
         return self._track(ti, task, statuses[0])
 
-    @rule(target=instances, status=TI_CODES, task_status=TASK_CODES, num_attempts=ATTEMPTS, max_attempts=ATTEMPTS)
+    @rule(target=instances, status=TI_CODES, task_status=TASK_CODES, num_attempts=ATTEMPTS,
+          max_attempts=st.integers(min_value=1, max_value=3))  # fmt: skip
     def new_task_instance_anywhere(self, status: str, task_status: str, num_attempts: int, max_attempts: int) -> int:
-        """Any combination of statuses, including ones no run of Jobmon reaches, to reach every branch."""
+        """Any combination of statuses, including ones no run of Jobmon reaches, to reach every branch
+        (attempts within the maximum, which the schema holds: at least 1, num_attempts <= max_attempts)."""
+        num_attempts = min(num_attempts, max_attempts)
         ti, task = make_task_instance(self.conn, status, task_status, num_attempts, max_attempts)
         self.task[task] = {"status": task_status, "num_attempts": num_attempts, "max_attempts": max_attempts}
         return self._track(ti, task, status)

@@ -29,19 +29,26 @@ TASK_INSERT_COLUMNS = {
     "workflow_id", "node_id", "task_args_hash", "array_id", "name", "command",
     "task_resources_id", "max_attempts", "resource_scales", "fallback_queues",
 }  # fmt: skip
-WORKER_NODE = {"transition_task_instance", "log_running", "log_heartbeat", "log_done", "log_error",
+# not next_batch_num: only queue_task_batch writes the counter; the last three are upstream Jobmon's (0007)
+ARRAY_COLUMNS = {"workflow_id", "name", "task_template_version_id", "max_concurrently_running", "created_date"}
+# The actors get their routes and reads only; the generic move is app's alone.
+WORKER_NODE = {"log_running", "log_heartbeat", "log_done", "log_error",
                "worker_node_task_instance", "array_task_instance"}  # fmt: skip
-DISTRIBUTOR = {"transition_task_instance", "log_error", "distributor_task_instances", "instantiate_task_instances",
+DISTRIBUTOR = {"log_error", "distributor_task_instances", "instantiate_task_instances",
                "launch_array_batch", "log_distributor_id", "log_no_distributor_id", "log_array_distributor_ids",
                "log_heartbeats", "log_unknown_error", "kill_task_instances"}  # fmt: skip
 SWARM = {"queue_task_batch", "triage_overdue", "terminate_workflow_run", "reset_tasks_for_resume",
          "task_status_changes"}  # fmt: skip
 READ_FUNCTIONS = {"worker_node_task_instance", "array_task_instance", "distributor_task_instances",
-                  "task_status_changes", "task_instance_history"}  # fmt: skip
-PUBLIC_FUNCTIONS = WORKER_NODE | DISTRIBUTOR | SWARM | READ_FUNCTIONS
+                  "task_status_changes", "task_instance_history", "derived_rules_drift"}  # fmt: skip
+APP_ONLY = {"transition_task_instance", "bind_tasks"}  # the generic move and the server's task binding
+PUBLIC_FUNCTIONS = WORKER_NODE | DISTRIBUTOR | SWARM | READ_FUNCTIONS | APP_ONLY
+#: The helpers docs/sql-api.md lists (read-only; they run with the owner's rights too).
+HELPERS = {"task_moves_on_entering", "require_task_instance_status", "describe_statuses",
+           "describe_task_instance_transitions_from"}  # fmt: skip
 MAY_EXECUTE = {
-    "app": PUBLIC_FUNCTIONS,
-    "readonly": READ_FUNCTIONS,
+    "app": PUBLIC_FUNCTIONS | HELPERS,
+    "readonly": READ_FUNCTIONS | HELPERS,
     "worker_node": WORKER_NODE,
     "distributor": DISTRIBUTOR,
     "swarm": SWARM,
@@ -52,6 +59,8 @@ MAY_EXECUTE = {
 def table_write_allowed(role: str, table: str, action: str, column: str | None) -> bool:
     if role != "app":
         return False
+    if table == "array":
+        return action in ("INSERT", "UPDATE") and column in ARRAY_COLUMNS
     if table in PARENT_TABLES:
         return action in ("INSERT", "UPDATE")
     return table == "task" and action == "INSERT" and column in TASK_INSERT_COLUMNS
@@ -190,7 +199,7 @@ def test_the_functions_run_with_the_owners_rights_and_a_pinned_search_path(conn)
     for name, security_definer, function_owner, config in rows:
         assert function_owner == owner, name
         assert name in INLINED_FUNCTIONS or "search_path=pg_catalog, pg_temp" in config, name
-        if name in PUBLIC_FUNCTIONS:
+        if name in PUBLIC_FUNCTIONS | HELPERS:
             assert security_definer, name
 
 
@@ -228,8 +237,10 @@ def test_the_application_registers_tasks_that_start_in_g_and_moves_them_only_thr
     conn.execute("reset role")
     ti, _ = make_task_instance(conn, "O", "O", num_attempts=1)
     _as_role(conn, "worker_node")
-    row = conn.execute("select outcome, status from jobmon.transition_task_instance(%s, 'R')", (ti,)).fetchone()
+    row = conn.execute("select outcome, status from jobmon.log_running(%s, 'node', 1, '1 minute')", (ti,)).fetchone()
     assert row == ("applied", "R")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("select * from jobmon.transition_task_instance(%s, 'F')", (ti,))
     with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
         conn.execute("select * from jobmon.task_instance where id = %s", (ti,))
 

@@ -43,6 +43,8 @@ def test_the_readme_has_runnable_examples_of_both_kinds():
 
 @pytest.mark.parametrize(("lang", "code"), [(lang, code) for lang, code, _ in BLOCKS])
 def test_readme_example_runs(lang, code, db_dsn, monkeypatch, capsys):
+    if "from jobmon.client" in code:
+        pytest.importorskip("jobmon.server.web.api", reason="upstream Jobmon 3.6 is not installed")
     env = _libpq_env(db_dsn)
     for name in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "JOBMON_DB_DSN"):
         monkeypatch.delenv(name, raising=False)

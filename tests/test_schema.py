@@ -121,7 +121,12 @@ def test_every_table_type_and_function_has_a_comment(conn):
 #: Functions the planner must inline into their callers' plans, which it never does for a function
 #: with a SET clause: instead of pinning search_path they resolve no name at run time (proven below).
 #: Each with the arguments of a call of it on a column s (text) and n (integer).
-INLINED_FUNCTIONS = {"_task_instance_move_rule": "s, 'E', 'R', true", "_attempts_left": "n, 2"}
+INLINED_FUNCTIONS = {
+    "_attempts_left": "n, 2",
+    "_cut": "s",
+    "_usable_distributor_id": "s",
+    "_distributor_id_outcome": "s, s",
+}
 
 
 def test_every_function_pins_its_search_path(conn):
@@ -155,15 +160,27 @@ def test_an_inlined_function_is_inlined_and_names_nothing_search_path_could_chan
     assert not any(name in line for (line,) in plan)
 
 
-def test_transition_task_instance_runs_the_body_of_the_internal_move_with_no_columns(conn):
-    """The public move is generated from jobmon._transition_task_instance(), so the two cannot differ."""
+def test_the_public_move_is_a_door_onto_the_one_implementation(conn):
+    """transition_task_instance() calls jobmon._transition_task_instance() and does nothing else; no move is
+    generated from another function's body or writes a row by its row version."""
     rows = dict(
         conn.execute(
             "select proname, prosrc from pg_proc where pronamespace = 'jobmon'::regnamespace"
-            " and proname in ('transition_task_instance', '_transition_task_instance')"
+            " and proname in ('transition_task_instance', '_transition_task_instance', '_move_task_instances')"
         ).fetchall()
     )
-    public, internal = rows["transition_task_instance"], rows["_transition_task_instance"]
-    declared, _, rest = public.partition("begin")
-    assert "columns constant jsonb;" in declared  # a constant with no default: NULL
-    assert rest.rstrip().removesuffix("end;") == internal
+    door = [line.strip() for line in rows["transition_task_instance"].strip().splitlines()]
+    assert door == [
+        "begin",
+        "return jobmon._transition_task_instance(task_instance_id, new_status, null, 'transition_task_instance');",
+        "end;",
+    ]
+    assert not any("ctid" in body or "prosrc" in body for body in rows.values())
+
+
+def test_cut_keeps_short_input_and_bounds_long_input(conn):
+    short, long_, null = conn.execute(
+        "select jobmon._cut('abc'), jobmon._cut(repeat('x', 1000000)), jobmon._cut(null)"
+    ).fetchone()
+    assert short == "abc" and null is None
+    assert long_ == "x" * 200 + "... (1000000 characters)"

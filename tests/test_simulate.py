@@ -7,7 +7,12 @@ so that the module stays well under 30 s.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -157,6 +162,7 @@ def test_a_broken_invariant_is_caught(db_dsn, capsys):
         ["--tasks", "0"],
         ["--workers", "many"],
         ["--check", "1", "--remove", "1"],
+        ["--through-jobmon-server", "127.0.0.1:8070"],
     ],
 )
 def test_usage_errors_exit_2(args, capsys):
@@ -189,3 +195,104 @@ def test_a_retried_log_running_after_it_finished_the_instance_changes_nothing(co
     assert first.status.value == after and not first.may_run
     again = log_running(conn, ti, "node1", 1, timedelta(seconds=30))
     assert again.outcome == "unchanged" and again.status.value == after and not again.may_run
+
+
+# --- An interrupted run: a short message, its rows removed when possible, else how to remove them ----------
+
+SIMULATION = "select id from jobmon.workflow where name like 'jobmon-db simulate%%'"
+ITS_BACKENDS = (
+    "select pg_terminate_backend(pid) from pg_stat_activity"
+    " where datname = current_database() and application_name like 'jobmon-db simulate%%'"
+)
+
+
+def _start_simulation(dsn: str, conn: psycopg.Connection[Any]) -> tuple[subprocess.Popen[str], int]:
+    """A long simulation in a subprocess, once its workflow has task instances; and its workflow id."""
+    command = [sys.executable, "-m", "jobmon_db", "--dsn", dsn, "simulate", "--tasks", "2000", "--workers", "4"]
+    process = subprocess.Popen([*command, *FAST], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        row = conn.execute(SIMULATION + " and exists (select from jobmon.task_instance)").fetchone()
+        if row is not None:
+            return process, int(row[0])
+        time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"the simulation did not start: {process.communicate()}")
+
+
+def _short(stderr: str) -> str:
+    assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
+    return stderr
+
+
+def test_ctrl_c_stops_the_run_removes_its_rows_and_exits_130(conn, db_dsn):
+    process, workflow_id = _start_simulation(db_dsn, conn)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, (out, err)
+    assert _short(err) == f"jobmon-db simulate: interrupted; removed workflow {workflow_id} and its rows\n"
+    assert conn.execute(SIMULATION).fetchall() == []
+
+
+def test_a_lost_connection_ends_with_a_short_message_and_removes_the_rows_over_a_new_one(conn, db_dsn):
+    process, workflow_id = _start_simulation(db_dsn, conn)
+    while process.poll() is None:  # every connection of the run, the main one included, as a restart would
+        conn.execute(ITS_BACKENDS + " and application_name <> 'jobmon-db simulate: cleanup'")
+        time.sleep(0.05)
+    _, err = process.communicate()
+    assert process.returncode == 1
+    assert _short(err).startswith("jobmon-db simulate: lost its connection to the database (terminating connection")
+    assert err.endswith(f"; removed workflow {workflow_id} and its rows\n")
+    assert conn.execute(SIMULATION).fetchall() == []
+
+
+def test_when_the_rows_cannot_be_removed_the_message_names_the_workflow_and_the_remove_command(conn, db_dsn):
+    process, workflow_id = _start_simulation(db_dsn, conn)
+    while process.poll() is None:  # the cleanup's connections too: the server stays out of reach
+        conn.execute(ITS_BACKENDS)
+        time.sleep(0.02)
+    _, err = process.communicate()
+    assert process.returncode == 1
+    assert _short(err).endswith(
+        f"; workflow {workflow_id} and its rows are left in the database:"
+        f" remove them with `jobmon-db simulate --remove {workflow_id}`\n"
+    )
+    assert conn.execute(SIMULATION).fetchall() == [(workflow_id,)]
+    assert main(["--dsn", db_dsn, "simulate", "--remove", str(workflow_id)]) == 0
+    assert conn.execute(SIMULATION).fetchall() == []
+
+
+def test_check_of_a_failed_workflow_accepts_downstream_tasks_that_never_ran(conn, db_dsn, capsys):
+    """A workflow whose first task failed (F, no attempts left) stops: its downstream tasks stay G, never run."""
+    from jobmon_db import instantiate_task_instances, launch_array_batch, log_error, queue_task_batch
+    from tests.factories import make_array, make_array_tasks
+
+    set_history(conn, True)
+    array_id, run_id, resources_id = make_array(conn)
+    first, *downstream = make_array_tasks(conn, array_id, ["G", "G", "G"], max_attempts=1)
+    (queued,) = queue_task_batch(conn, [first], array_id, resources_id, run_id)
+    assert queued.task_instance_id is not None
+    instantiate_task_instances(conn, [queued.task_instance_id])
+    launch_array_batch(conn, array_id, 1, timedelta(minutes=5))
+    log_running(conn, queued.task_instance_id, "node", 1, timedelta(minutes=5))
+    log_error(conn, queued.task_instance_id, "E", "exit status 1")
+    (workflow_id,) = conn.execute("select workflow_id from jobmon.array where id = %s", (array_id,)).fetchone()
+    assert conn.execute("select status from jobmon.task where id = %s", (first,)).fetchone() == ("F",)
+
+    assert main(["--dsn", db_dsn, "simulate", "--check", str(workflow_id)]) == 0
+    out = capsys.readouterr().out
+    assert "ok   every task ended D or F: 3 tasks: F 1, G 2 (2 G never ran: the workflow failed before them)" in out
+
+    # The same G tasks in a workflow that did not fail are unfinished.
+    conn.execute("update jobmon.task set status = 'D' where id = %s", (first,))
+    assert main(["--dsn", db_dsn, "simulate", "--check", str(workflow_id)]) == 1
+    assert "FAIL every task ended D or F: 3 tasks: D 1, G 2" in capsys.readouterr().out
+    # And a task in G that had an instance (queued, then reset) is not one that never ran.
+    conn.execute("update jobmon.task set status = 'F' where id = %s", (first,))
+    conn.execute(
+        "insert into jobmon.task_instance (workflow_run_id, array_id, task_id, task_resources_id, status)"
+        " values (%s, %s, %s, %s, 'F')",
+        (run_id, array_id, downstream[0], resources_id),
+    )
+    assert main(["--dsn", db_dsn, "simulate", "--check", str(workflow_id)]) == 1
+    assert "(1 G never ran" in capsys.readouterr().out

@@ -118,7 +118,8 @@ def test_batch_checks_report_a_lost_queue_and_two_live_instances(conn) -> None:
 
     row = conn.execute(
         "with wf as (insert into jobmon.workflow (name) values ('x') returning id)"
-        " insert into jobmon.task (workflow_id, status, num_attempts) select id, 'Q', 2 from wf returning id"
+        " insert into jobmon.task (workflow_id, status, num_attempts, max_attempts)"
+        " select id, 'Q', 2, 3 from wf returning id"
     ).fetchone()
     task = row[0]
     conn.execute("insert into jobmon.task_instance (task_id, status) values (%s, 'Q'), (%s, 'Q')", (task, task))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import requires
 from typing import Any
 
 from psycopg.conninfo import make_conninfo
+
+from jobmon_db.testing import DBNAME, module_suffix
 
 DOWNSTREAM_TEST = """
 from jobmon_db import transition_task_instance
@@ -52,3 +55,39 @@ def test_a_downstream_project_gets_migrated_databases_per_test(postgresql_server
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def test_the_server_is_chosen_when_the_fixture_runs_not_when_the_plugin_is_imported(postgresql_server: Any, tmp_path):
+    """The environment at import points nowhere (port 1); a hook sets the real server before the tests."""
+    server = postgresql_server
+    dsn = make_conninfo(host=server.host, port=server.port, user=server.user, password=server.password)
+    (tmp_path / "conftest.py").write_text(
+        'import os\n\npytest_plugins = ["jobmon_db.testing"]\n\n\n'
+        f"def pytest_sessionstart(session):\n    os.environ['JOBMON_DB_TEST_DSN'] = {dsn!r}\n"
+    )
+    (tmp_path / "test_downstream.py").write_text(DOWNSTREAM_TEST)
+    env = {key: value for key, value in os.environ.items() if key != "JOBMON_DB_TEST_DSN"}
+    env.update(PGHOST="127.0.0.1", PGPORT="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_module_databases_of_two_packages_never_share_a_name():
+    first = module_suffix("/src/one/tests/test_workflows.py")
+    second = module_suffix("/src/two/tests/test_workflows.py")
+    assert first != second and first.startswith("test_workflows_")
+    longest = f"{DBNAME}_{module_suffix('/x/' + 'a' * 200 + '.py')}"
+    assert len(longest) <= 63
+
+
+def test_the_testing_extra_brings_pytest_and_pytest_postgresql_only():
+    extra = [r.split(";")[0] for r in requires("jobmon-db") or [] if r.endswith("extra == 'testing'")]
+    assert sorted(requirement.split(">")[0] for requirement in extra) == ["pytest", "pytest-postgresql"]

@@ -3,7 +3,9 @@
 A swarm, a distributor and many workers (threads, one connection each) drive
 a workflow of array tasks through the public functions, with faults injected
 at planned rates and one cold resume half way; afterwards the invariants are
-checked on the database (see docs/simulate.md).
+checked on the database (see docs/simulate.md). With ``server`` set, every
+call is made through upstream Jobmon's HTTP routes on a `jobmon-db
+jobmon-server` instead (``START_SERVER``: one started for the run).
 
     from jobmon_db.simulate import SimulationOptions, simulate
     summary = simulate(dsn, SimulationOptions(tasks=200, workers=8))
@@ -16,6 +18,8 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
@@ -32,7 +36,9 @@ __all__ = [
     "Fate",
     "FaultRates",
     "Plan",
+    "START_SERVER",
     "SimulationError",
+    "SimulationInterrupted",
     "SimulationOptions",
     "Summary",
     "check_invariants",
@@ -41,11 +47,33 @@ __all__ = [
 ]
 
 MAX_ARRAY_SIZE = 500
+#: The bounds of every numeric option (inclusive), for the CLI's parser and SimulationOptions.problems():
+#: at most 500 tasks per queue_task_batch call, one connection per worker.
+LIMITS: dict[str, tuple[float, float]] = {
+    "tasks": (1, 10**6),
+    "workers": (1, 200),
+    "max-attempts": (1, 100),
+    "array-size": (1, MAX_ARRAY_SIZE),
+    "max-running": (0, 10**6),
+    "arrays": (1, 1000),
+    "heartbeat": (0.01, 60),
+    "timeout": (1, 86400),
+}
+#: SimulationOptions.server: start a `jobmon-db jobmon-server` for the run (else the URL of a running one).
+START_SERVER = "start"
 WORKFLOW_NAME = "jobmon-db simulate"
 
 
 class SimulationError(Exception):
     """The simulation cannot run here (no schema, no history, ...); nothing was left behind."""
+
+
+class SimulationInterrupted(SimulationError):
+    """The simulation was cut short (SIGINT, a lost connection); the message says whether its rows are gone."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True)
@@ -63,28 +91,17 @@ class SimulationOptions:
     heartbeat: float = 0.3
     timeout: float = 600.0
     keep: bool = False
+    #: Make every call through upstream's HTTP routes: START_SERVER, or the URL of a `jobmon-db jobmon-server`.
+    server: str | None = None
 
     def problems(self) -> list[str]:
         found = self.rates.problems()
-        for name, value, low in (
-            ("tasks", self.tasks, 1),
-            ("workers", self.workers, 1),
-            ("max-attempts", self.max_attempts, 1),
-            ("array-size", self.array_size, 1),
-            ("arrays", self.arrays, 1),
-        ):
-            if value < low:
-                found.append(f"--{name} must be at least {low}, not {value}")
-        if self.array_size > MAX_ARRAY_SIZE:
-            found.append(
-                f"--array-size must be at most {MAX_ARRAY_SIZE} (one queue_task_batch call), not {self.array_size}"
-            )
-        if self.workers > 200:
-            found.append(f"--workers must be at most 200 (one connection each), not {self.workers}")
-        if not 0.01 <= self.heartbeat <= 60:
-            found.append(f"--heartbeat must be between 0.01 and 60 seconds, not {self.heartbeat}")
-        if self.timeout <= 0:
-            found.append(f"--timeout must be positive, not {self.timeout}")
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name.replace("-", "_"))
+            if not low <= value <= high:
+                found.append(f"--{name} must be between {low:g} and {high:g}, not {value}")
+        if self.server not in (None, START_SERVER) and not str(self.server).startswith(("http://", "https://")):
+            found.append(f"--through-jobmon-server takes an http:// or https:// URL, not {self.server!r}")
         return found
 
 
@@ -97,9 +114,11 @@ def _setup(
     conn: psycopg.Connection[Any], options: SimulationOptions
 ) -> tuple[int, int, list[int], dict[int, int], tuple[int, int]]:
     with conn.transaction():
+        # Through the server the workflow is made bound (created_date set), as upstream's binding leaves it:
+        # upstream's set_resume_state resumes only a bound workflow.
         row = conn.execute(
-            "insert into jobmon.workflow (name) values (%s) returning id",
-            (f"{WORKFLOW_NAME} seed {options.seed}",),
+            "insert into jobmon.workflow (name, created_date) values (%s, case when %s then now() end) returning id",
+            (f"{WORKFLOW_NAME} seed {options.seed}", options.server is not None),
         ).fetchone()
         assert row is not None
         workflow_id = int(row[0])
@@ -205,13 +224,89 @@ def _progress_line(world: World, started: float) -> str:
 
 
 def simulate(dsn: str, options: SimulationOptions, progress: TextIO | None = None) -> Summary:
-    """Run one simulation and check its invariants; ``progress`` gets a one-line progress bar (a TTY)."""
+    """Run one simulation and check its invariants; ``progress`` gets a one-line progress bar (a TTY).
+
+    Cut short by SIGINT (KeyboardInterrupt) or a lost connection once its workflow exists, it stops its
+    actors, removes the workflow's rows if it can (unless options.keep) and raises SimulationInterrupted
+    saying what is left and how to remove it.
+    """
     problems = options.problems()
     if problems:
         raise ValueError("; ".join(problems))
+    made: list[int] = []
+    try:
+        with _server(dsn, options) as url:
+            return _simulate(dsn, options, progress, made, url)
+    except ImportError as error:  # --through-jobmon-server without httpx or upstream Jobmon
+        raise SimulationError(
+            f"--through-jobmon-server needs upstream Jobmon 3.6 installed (see docs/jobmon-server.md): {error}"
+        ) from None
+    except RuntimeError as error:
+        from .server import ServerError
+
+        if not isinstance(error, ServerError):
+            raise
+        raise SimulationError(_cut_short(str(error), dsn, made, options.keep)) from None
+    except KeyboardInterrupt:
+        what = "interrupted" if made else "interrupted before its workflow was made: nothing was left behind"
+        raise SimulationInterrupted(_cut_short(what, dsn, made, options.keep), exit_code=130) from None
+    except psycopg.OperationalError as error:
+        if not made:
+            raise
+        reason = (error.diag.message_primary or str(error)).strip().splitlines()[0][:200]
+        what = f"lost its connection to the database ({reason})"
+        raise SimulationInterrupted(_cut_short(what, dsn, made, options.keep), exit_code=1) from None
+
+
+def _cut_short(what: str, dsn: str, made: list[int], keep: bool) -> str:
+    """`what` and what became of the workflow's rows: removed if a new connection can, else how to remove them."""
+    if not made:
+        return what
+    workflow_id = made[0]
+    remove = f"`jobmon-db simulate --remove {workflow_id}`"
+    if keep:
+        return f"{what}; kept workflow {workflow_id}: remove it with {remove}"
+    deadline = time.monotonic() + 10  # a restarting server takes a few seconds to accept connections again
+    while True:
+        try:
+            with psycopg.connect(
+                dsn, autocommit=True, connect_timeout=5, application_name=f"{APPLICATION_NAME}: cleanup"
+            ) as conn:
+                return f"{what}; {remove_workflow(conn, workflow_id)}"
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        except (psycopg.Error, KeyboardInterrupt):
+            break
+    return f"{what}; workflow {workflow_id} and its rows are left in the database: remove them with {remove}"
+
+
+@contextmanager
+def _server(dsn: str, options: SimulationOptions) -> Iterator[str | None]:
+    """The URL the actors call (None: they call the wrappers directly)."""
+    if options.server is None:
+        yield None
+        return
+    from .server import check_server, started_server
+
+    if options.server == START_SERVER:
+        with psycopg.connect(dsn, autocommit=True, application_name=f"{APPLICATION_NAME}: main") as conn:
+            _require_schema(conn)  # before the server starts: its messages are the simulation's own
+        with started_server(dsn, options.heartbeat) as url:
+            yield url
+    else:
+        check_server(options.server)
+        yield options.server
+
+
+def _simulate(
+    dsn: str, options: SimulationOptions, progress: TextIO | None, made: list[int], server_url: str | None
+) -> Summary:
     with psycopg.connect(dsn, autocommit=True, application_name=f"{APPLICATION_NAME}: main") as admin:
         _require_schema(admin)
         workflow_id, run_id, task_ids, array_of, resources = _setup(admin, options)
+        made.append(workflow_id)
         world = World(
             dsn=dsn,
             plan=Plan(options.seed, options.rates),
@@ -225,6 +320,7 @@ def simulate(dsn: str, options: SimulationOptions, progress: TextIO | None = Non
             max_running=options.max_running or 4 * options.workers,
             resources=resources,
             resume=options.resume,
+            server_url=server_url,
         )
         threads = [threading.Thread(target=swarm, args=(world,), name="swarm", daemon=True)]
         threads.append(threading.Thread(target=distributor, args=(world,), name="distributor", daemon=True))
@@ -268,6 +364,7 @@ def simulate(dsn: str, options: SimulationOptions, progress: TextIO | None = Non
         total_calls = sum(len(v) for v in rec.latencies.values())
         opts: dict[str, Any] = asdict(options)
         opts.update(opts.pop("rates"))
+        opts["server"] = server_url
         if options.keep:
             cleanup = (
                 f"kept workflow {workflow_id}: check it again with `jobmon-db simulate --check {workflow_id}`,"

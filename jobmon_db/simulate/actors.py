@@ -2,9 +2,11 @@
 
 They share nothing but the database and a simulated cluster (a queue of
 submitted jobs and what became of them, which is what a real scheduler
-knows). Every write goes through the public functions of jobmon_db; the
-distributor finds its work with one SELECT per poll (the task instances of
-its workflow runs in a live status), as Jobmon's distributor asks its server.
+knows). Every write goes through the public functions of jobmon_db, called
+directly (DirectCalls) or through upstream Jobmon's HTTP routes on a
+`jobmon-db jobmon-server` (HttpCalls, see calls.py); the distributor finds its
+work with one SELECT per poll (the task instances of its workflow runs in a
+live status), or through the server with upstream's sync_status route.
 """
 
 from __future__ import annotations
@@ -17,31 +19,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 
-from ..batches import (
-    array_task_instance,
-    instantiate_task_instances,
-    launch_array_batch,
-    log_array_distributor_ids,
-    log_heartbeats,
-    queue_task_batch,
-)
-from ..distributor import log_distributor_id, log_no_distributor_id, log_unknown_error
 from ..errors import JobmonDBError
 from ..inspect import live_task_instance_statuses
-from ..resume import (
-    kill_task_instances,
-    next_cursor,
-    reset_tasks_for_resume,
-    task_status_changes,
-    terminate_workflow_run,
-    triage_overdue,
-)
-from ..wire import worker_node_task_instance
-from ..worker_node import log_done, log_error, log_heartbeat, log_running
+from ..resume import next_cursor
+from .calls import DirectCalls
+
+if TYPE_CHECKING:
+    from .http import HttpCalls
 from .faults import (
     APP_ERROR,
     DONE,
@@ -117,7 +105,7 @@ class Recorder:
                 if error.retryable and attempt < 4:
                     continue
                 with self._lock:
-                    self.errors.append(f"{name}{_args(args[1:])}: {error.sqlstate} {error.message}"[:300])
+                    self.errors.append(f"{name}{_args(args)}: {error.sqlstate} {error.message}"[:300])
                 raise
             rows = result if isinstance(result, list) else [result]
             self._add(name, time.perf_counter() - started, (str(getattr(r, "outcome", "row")) for r in rows))
@@ -207,6 +195,8 @@ class World:
     max_running: int
     resources: tuple[int, int]  # (as registered, adjusted after a resource error)
     resume: bool
+    #: The URL of a `jobmon-db jobmon-server`: the actors make their calls through its HTTP routes.
+    server_url: str | None = None
     recorder: Recorder = field(default_factory=Recorder)
     cluster: Cluster = field(default_factory=Cluster)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -227,6 +217,14 @@ class World:
 
     def connect(self, who: str) -> psycopg.Connection[Any]:
         return psycopg.connect(self.dsn, autocommit=True, application_name=f"{APPLICATION_NAME}: {who}")
+
+    def calls(self, conn: psycopg.Connection[Any]) -> DirectCalls | HttpCalls:
+        """An actor's way to make its calls: the wrappers on its connection, or its own HTTP client."""
+        if self.server_url is None:
+            return DirectCalls(conn)
+        from .http import HttpCalls
+
+        return HttpCalls(self.server_url)
 
     def count(self, fault: str) -> None:
         with self._lock:
@@ -278,7 +276,7 @@ def worker(world: World, number: int) -> None:
     """Take jobs from the cluster and run them: log_running, heartbeats, then log_done or log_error."""
 
     def body() -> None:
-        with world.connect(f"worker {number}") as conn:
+        with world.connect(f"worker {number}") as conn, world.calls(conn) as api:
             while True:
                 try:
                     job = world.cluster.queue.get(timeout=0.05)
@@ -287,7 +285,7 @@ def worker(world: World, number: int) -> None:
                         return
                     continue
                 try:
-                    _run_job(world, conn, job, number)
+                    _run_job(world, api, job, number)
                 finally:
                     world.cluster.done_with()
 
@@ -309,7 +307,7 @@ def _report(world: World, job: Job, name: str, function: Callable[..., T], *args
         return result
 
 
-def _run_job(world: World, conn: psycopg.Connection[Any], job: Job, number: int) -> None:
+def _run_job(world: World, api: DirectCalls | HttpCalls, job: Job, number: int) -> None:
     fate, ti, rec, hb = job.fate, job.task_instance_id, world.recorder, world.timing.heartbeat
     with job.lock:
         if job.state == "killed":
@@ -323,10 +321,12 @@ def _run_job(world: World, conn: psycopg.Connection[Any], job: Job, number: int)
     try:
         if job.array_id is not None and job.array_batch_num is not None and job.array_step_id is not None:
             wire_id = rec.call(
-                "array_task_instance", array_task_instance, conn, job.array_id, job.array_batch_num, job.array_step_id
+                "array_task_instance", api.array_task_instance, job.array_id, job.array_batch_num, job.array_step_id
             ).task_instance_id
+        elif isinstance(api, DirectCalls):
+            wire_id = rec.call("worker_node_task_instance", api.worker_node_task_instance, ti).task_instance_id
         else:
-            wire_id = rec.call("worker_node_task_instance", worker_node_task_instance, conn, ti).task_instance_id
+            wire_id = ti  # upstream's worker node is given its task instance id; it has no route to look it up
     except JobmonDBError:
         wire_id = None
     if wire_id != ti:
@@ -337,8 +337,7 @@ def _run_job(world: World, conn: psycopg.Connection[Any], job: Job, number: int)
         world,
         job,
         "log_running",
-        log_running,
-        conn,
+        api.log_running,
         ti,
         nodename,
         1000 + number,
@@ -350,13 +349,13 @@ def _run_job(world: World, conn: psycopg.Connection[Any], job: Job, number: int)
             job.state = "finished"
         return
     if fate.outcome == SILENT_WHILE_RUNNING:
-        _work(world, conn, job, fate.duration * hb / 2)
+        _work(world, api, job, fate.duration * hb / 2)
         with job.lock:
             if job.state == "running":
                 job.state = "vanished"
         world.count(SILENT_WHILE_RUNNING)
         return
-    if not _work(world, conn, job, fate.duration * hb):
+    if not _work(world, api, job, fate.duration * hb):
         return
     if fate.late:
         world.count("late_report")
@@ -368,21 +367,19 @@ def _run_job(world: World, conn: psycopg.Connection[Any], job: Job, number: int)
                 job.state = "running"
     usage = {"nodename": nodename, "wallclock": f"{fate.duration * hb:.3f}", "maxrss": "1048576"}
     if fate.outcome in (DONE, LOST_ID):
-        _report(world, job, "log_done", log_done, conn, ti, **usage)
+        _report(world, job, "log_done", api.log_done, ti, **usage)
     elif fate.outcome == APP_ERROR:
         world.count(APP_ERROR)
-        _report(
-            world, job, "log_error", log_error, conn, ti, "E", "simulated application error: exit status 1", **usage
-        )
+        _report(world, job, "log_error", api.log_error, ti, "E", "simulated application error: exit status 1", **usage)
     elif fate.outcome == RESOURCE_ERROR:
         world.count(RESOURCE_ERROR)
-        _report(world, job, "log_error", log_error, conn, ti, "Z", "simulated resource error: out of memory", **usage)
+        _report(world, job, "log_error", api.log_error, ti, "Z", "simulated resource error: out of memory", **usage)
     with job.lock:
         if job.state == "running":
             job.state = "finished"
 
 
-def _work(world: World, conn: psycopg.Connection[Any], job: Job, seconds: float) -> bool:
+def _work(world: World, api: DirectCalls | HttpCalls, job: Job, seconds: float) -> bool:
     """Run for ``seconds``, heartbeating; False when the job must stop (killed, or its instance was given up)."""
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
@@ -390,9 +387,9 @@ def _work(world: World, conn: psycopg.Connection[Any], job: Job, seconds: float)
         if time.monotonic() >= deadline:
             break
         beat = _report(
-            world, job, "log_heartbeat", log_heartbeat, conn, job.task_instance_id, world.timing.report_increment
+            world, job, "log_heartbeat", api.log_heartbeat, job.task_instance_id, world.timing.report_increment
         )
-        if beat is None or beat.status.value not in ("R", "T", "O"):
+        if beat is None or beat.status is None or beat.status.value not in ("R", "T", "O"):
             # Killed, told to die (K), or given up by the reconciler (U, F): a real worker exits.
             with job.lock:
                 if job.state == "running":
@@ -425,9 +422,10 @@ class _Instance:
 class Distributor:
     """Instantiates and submits queued instances, heartbeats launched ones, reconciles triaged ones, kills K."""
 
-    def __init__(self, world: World, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, world: World, conn: psycopg.Connection[Any], api: DirectCalls | HttpCalls) -> None:
         self.world = world
         self.conn = conn
+        self.api = api
         self.rec = world.recorder
         self.submitted: set[int] = set()
         self.heartbeat_ids: set[int] = set()
@@ -439,7 +437,7 @@ class Distributor:
     def loop(self) -> None:
         world = self.world
         while not world.stop.is_set():
-            rows = [_Instance(*r) for r in self.conn.execute(POLL_SQL, (world.current_runs(), self.live_statuses))]
+            rows = self.poll()
             world.live_instances = len(rows)
             self.submit([r for r in rows if r.status in ("Q", "I") and r.task_instance_id not in self.submitted])
             now = time.monotonic()
@@ -454,9 +452,21 @@ class Distributor:
                 self.next_heartbeat = now + world.timing.heartbeat
             time.sleep(world.timing.poll)
 
+    def poll(self) -> list[_Instance]:
+        """The task instances of the runs in a live status: one SELECT, or upstream's sync_status route."""
+        runs = self.world.current_runs()
+        if not isinstance(self.api, DirectCalls):
+            answers = self.rec.call("sync_status", self.api.sync_status, runs, self.live_statuses)
+            return [
+                _Instance(a.task_instance_id, a.status.value, a.array_id, a.array_batch_num, a.array_step_id)
+                for a in answers
+                if a.task_instance_id is not None and a.status is not None
+            ]
+        return [_Instance(*r) for r in self.conn.execute(POLL_SQL, (runs, self.live_statuses))]
+
     def _call(self, name: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         try:
-            return self.rec.call(name, function, self.conn, *args, **kwargs)
+            return self.rec.call(name, function, *args, **kwargs)
         except JobmonDBError:
             return None  # recorded
 
@@ -478,13 +488,18 @@ class Distributor:
             rows = self._twice(
                 any(fates[t].duplicate for t in queued),
                 "instantiate_task_instances",
-                instantiate_task_instances,
+                self.api.instantiate_task_instances,
                 queued,
             )
             by_id = {i.task_instance_id: i for i in instances}
             for row in rows or []:
                 if row.status is not None and row.status.value == "I":
-                    ready[row.task_instance_id] = by_id[row.task_instance_id]
+                    inst = by_id[row.task_instance_id]
+                    if inst.array_step_id is None:  # polled over HTTP: the answer places it in its batch
+                        inst = _Instance(
+                            inst.task_instance_id, "I", row.array_id, row.array_batch_num, row.array_step_id
+                        )
+                    ready[row.task_instance_id] = inst
         batches: dict[tuple[int, int], list[_Instance]] = defaultdict(list)
         increment = world.timing.report_increment
         for ti, inst in sorted(ready.items()):
@@ -493,7 +508,11 @@ class Distributor:
             if fate.outcome == LOST_ID:
                 world.count(LOST_ID)
                 self._twice(
-                    fate.duplicate, "log_no_distributor_id", log_no_distributor_id, ti, "simulated: no job id came back"
+                    fate.duplicate,
+                    "log_no_distributor_id",
+                    self.api.log_no_distributor_id,
+                    ti,
+                    "simulated: no job id came back",
                 )
                 continue
             if fate.single or inst.array_id is None or inst.array_batch_num is None:
@@ -504,9 +523,9 @@ class Distributor:
                     self.defer("log_distributor_id", functools.partial(self.log_id_late, job))
                     continue
                 result = self._twice(
-                    fate.duplicate, "log_distributor_id", log_distributor_id, ti, job.distributor_id, increment
+                    fate.duplicate, "log_distributor_id", self.api.log_distributor_id, ti, job.distributor_id, increment
                 )
-                if result is not None and result.status.value == "O":
+                if result is not None and result.status is not None and result.status.value == "O":
                     world.cluster.submit(job)
                     self.heartbeat_ids.add(ti)
                 continue
@@ -516,8 +535,10 @@ class Distributor:
 
     def launch(self, array_id: int, batch_num: int, members: list[_Instance], fates: dict[int, Fate]) -> None:
         world = self.world
-        rows = self._call("launch_array_batch", launch_array_batch, array_id, batch_num, world.timing.report_increment)
-        launched = {r.task_instance_id for r in rows or [] if r.status.value == "O"}
+        rows = self._call(
+            "launch_array_batch", self.api.launch_array_batch, array_id, batch_num, world.timing.report_increment
+        )
+        launched = {r.task_instance_id for r in rows or [] if r.status is not None and r.status.value == "O"}
         now_ids: dict[int, str] = {}
         late_ids: dict[int, str] = {}
         duplicate = False
@@ -534,12 +555,14 @@ class Distributor:
             (late_ids if fate.late else now_ids)[inst.array_step_id] = job.distributor_id
             duplicate = duplicate or fate.duplicate
         if now_ids:
-            self._twice(duplicate, "log_array_distributor_ids", log_array_distributor_ids, array_id, batch_num, now_ids)
+            self._twice(
+                duplicate, "log_array_distributor_ids", self.api.log_array_distributor_ids, array_id, batch_num, now_ids
+            )
         if late_ids:
             self.defer(
                 "log_array_distributor_ids",
                 lambda: self._call(
-                    "log_array_distributor_ids", log_array_distributor_ids, array_id, batch_num, late_ids
+                    "log_array_distributor_ids", self.api.log_array_distributor_ids, array_id, batch_num, late_ids
                 ),
             )
 
@@ -547,9 +570,9 @@ class Distributor:
         ti = job.task_instance_id
         increment = self.world.timing.report_increment
         result = self._twice(
-            job.fate.duplicate, "log_distributor_id", log_distributor_id, ti, job.distributor_id, increment
+            job.fate.duplicate, "log_distributor_id", self.api.log_distributor_id, ti, job.distributor_id, increment
         )
-        if result is not None and result.status.value == "O":
+        if result is not None and result.status is not None and result.status.value == "O":
             self.heartbeat_ids.add(ti)  # launched only now
 
     def defer(self, name: str, call: Callable[[], Any]) -> None:
@@ -573,7 +596,7 @@ class Distributor:
                 self.heartbeat_ids.discard(ti)
         if not alive:
             return
-        rows = self._call("log_heartbeats", log_heartbeats, alive, self.world.timing.report_increment)
+        rows = self._call("log_heartbeats", self.api.log_heartbeats, alive, self.world.timing.report_increment)
         for row in rows or []:
             if row.status is None or row.status.value != "O":
                 self.heartbeat_ids.discard(row.task_instance_id)
@@ -585,15 +608,19 @@ class Distributor:
             job = self.world.cluster.job(ti)
             if inst.status == "X":
                 self.world.cluster.kill(ti)
-                self._call("log_error", log_error, ti, "E", "simulated: no heartbeat while launched; job killed")
+                self._call(
+                    "log_error", self.api.log_known_error, ti, "E", "simulated: no heartbeat while launched; job killed"
+                )
                 continue
             if job is not None and job.state == "running":
                 continue
             silent_death = job is not None and job.fate.outcome == SILENT_WHILE_RUNNING
             if silent_death and job is not None and job.fate.verdict == "Z":
-                self._call("log_error", log_error, ti, "Z", "simulated: the scheduler killed it for memory")
+                self._call(
+                    "log_error", self.api.log_known_error, ti, "Z", "simulated: the scheduler killed it for memory"
+                )
             else:
-                self._call("log_unknown_error", log_unknown_error, ti, "simulated: no exit status found")
+                self._call("log_unknown_error", self.api.log_unknown_error, ti, "simulated: no exit status found")
 
     def kill(self, task_instance_ids: list[int]) -> None:
         if not task_instance_ids:
@@ -603,13 +630,13 @@ class Distributor:
         duplicate = any(
             (job := self.world.cluster.job(ti)) is not None and job.fate.duplicate for ti in task_instance_ids
         )
-        self._twice(duplicate, "kill_task_instances", kill_task_instances, task_instance_ids)
+        self._twice(duplicate, "kill_task_instances", self.api.kill_task_instances, task_instance_ids)
 
 
 def distributor(world: World) -> None:
     def body() -> None:
-        with world.connect("distributor") as conn:
-            Distributor(world, conn).loop()
+        with world.connect("distributor") as conn, world.calls(conn) as api:
+            Distributor(world, conn, api).loop()
 
     _guard(world, "distributor", body)
 
@@ -622,9 +649,10 @@ def distributor(world: World) -> None:
 class Swarm:
     """Queues what is ready (G, A), triages silent instances, follows the change feed, resumes once half way."""
 
-    def __init__(self, world: World, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, world: World, conn: psycopg.Connection[Any], api: DirectCalls | HttpCalls) -> None:
         self.world = world
         self.conn = conn
+        self.api = api
         self.rec = world.recorder
         self.cursor = 0
         self.last_change = time.monotonic()
@@ -645,13 +673,13 @@ class Swarm:
             now = time.monotonic()
             if now >= self.next_triage:
                 for run in world.current_runs():
-                    self.rec.call("triage_overdue", triage_overdue, self.conn, run, world.timing.launched_grace)
+                    self.rec.call("triage_overdue", self.api.triage_overdue, run, world.timing.launched_grace)
                 self.next_triage = now + world.timing.triage_every
             time.sleep(world.timing.poll)
 
     def follow_feed(self) -> None:
         world = self.world
-        changes = self.rec.call("task_status_changes", task_status_changes, self.conn, world.workflow_id, self.cursor)
+        changes = self.rec.call("task_status_changes", self.api.task_status_changes, world.workflow_id, self.cursor)
         for change in changes:
             world.statuses[change.task_id] = change.status.value
         self.cursor = next_cursor(changes, self.cursor)
@@ -688,13 +716,31 @@ class Swarm:
                 chunk, task_ids[:size] = task_ids[:size], []
                 in_flight += len(chunk)
                 rows = self.rec.call(
-                    "queue_task_batch", queue_task_batch, self.conn, chunk, array_id, resources, runs[-1]
+                    "queue_task_batch", self.api.queue_task_batch, chunk, array_id, resources, runs[-1]
                 )
                 for row in rows:
                     if row.applied and row.task_instance_id is not None and row.num_attempts is not None:
                         world.register(row.task_instance_id, row.task_id, row.num_attempts)
                     if row.task_status is not None:
                         world.statuses[row.task_id] = row.task_status.value
+                if self.api.through_server:
+                    self.register_queued(
+                        [r.task_id for r in rows if r.task_status is not None and r.task_status.value == "Q"]
+                    )
+
+    def register_queued(self, task_ids: list[int]) -> None:
+        """Over HTTP the queue's answer names no task instance: read each queued task's instance and attempt.
+
+        This is the simulation's own bookkeeping (which job script the new attempt gets), not a read
+        upstream's swarm makes.
+        """
+        for ti, task_id, attempts in self.conn.execute(
+            """select distinct on (ti.task_id) ti.id, ti.task_id, t.num_attempts
+                 from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id
+                where ti.task_id = any(%s) order by ti.task_id, ti.id desc""",
+            (task_ids,),
+        ):
+            self.world.register(ti, task_id, attempts)
 
     def cold_resume(self) -> None:
         """A new workflow run takes over: terminate the old one, reset the tasks, finish what never launched."""
@@ -704,11 +750,11 @@ class Swarm:
             "insert into jobmon.workflow_run (workflow_id) values (%s) returning id", (world.workflow_id,)
         ).fetchone()
         assert row is not None
-        self.rec.call("terminate_workflow_run", terminate_workflow_run, conn, old, False)
-        for reset in self.rec.call("reset_tasks_for_resume", reset_tasks_for_resume, conn, world.workflow_id, True):
+        self.rec.call("terminate_workflow_run", self.api.terminate_workflow_run, old, False)
+        for reset in self.rec.call("reset_tasks_for_resume", self.api.reset_tasks_for_resume, world.workflow_id, True):
             world.statuses[reset.task_id] = reset.status.value
         # Instances that were Q or I stay K until their tasks are reset; now they are stale and finish (K -> F).
-        self.rec.call("terminate_workflow_run", terminate_workflow_run, conn, old, False)
+        self.rec.call("terminate_workflow_run", self.api.terminate_workflow_run, old, False)
         world.add_run(int(row[0]))
         world.resumed_at = time.monotonic()
         world.count("cold_resume")
@@ -716,7 +762,7 @@ class Swarm:
 
 def swarm(world: World) -> None:
     def body() -> None:
-        with world.connect("swarm") as conn:
-            Swarm(world, conn).loop()
+        with world.connect("swarm") as conn, world.calls(conn) as api:
+            Swarm(world, conn, api).loop()
 
     _guard(world, "swarm", body)

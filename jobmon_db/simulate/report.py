@@ -6,7 +6,8 @@ so they can be checked again on a run kept with --keep (``jobmon-db simulate
 
 Definitions used by the checks:
 
-* final task statuses: D and F. Final task-instance statuses: those the rules
+* final task statuses: D and F; in a failed workflow (a task F) also G for a
+  task that never had a task instance (downstream of the failure). Final task-instance statuses: those the rules
   give no valid move out of (D, E, F, U, W, Z, read from
   jobmon.task_instance_transition); the others (Q, I, O, R, T, X, K) are live.
 * a task instance is a *live attempt* of its task from its creation (history
@@ -129,14 +130,22 @@ def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[l
     checks: list[Check] = []
 
     by_status = Counter(status for status, _, _ in tasks.values())
-    unfinished = {s: n for s, n in by_status.items() if s not in ("D", "F")}
-    checks.append(
-        Check(
-            "every task ended D or F",
-            bool(tasks) and not unfinished,
-            f"{len(tasks)} tasks: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items())),
-        )
-    )
+    # A failed workflow (a task F) stops: its tasks downstream never run and stay G with no instance.
+    never_ran = 0
+    if by_status["F"]:
+        row = conn.execute(
+            """select count(*) from jobmon.task t
+                where t.workflow_id = %s and t.status = 'G'
+                  and not exists (select 1 from jobmon.task_instance ti where ti.task_id = t.id)""",
+            (workflow_id,),
+        ).fetchone()
+        never_ran = int(row[0]) if row else 0
+    unfinished = {s: n - (never_ran if s == "G" else 0) for s, n in by_status.items() if s not in ("D", "F")}
+    unfinished = {s: n for s, n in unfinished.items() if n}
+    detail = f"{len(tasks)} tasks: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
+    if never_ran:
+        detail += f" ({never_ran} G never ran: the workflow failed before them)"
+    checks.append(Check("every task ended D or F", bool(tasks) and not unfinished, detail))
 
     left = conn.execute(
         """select ti.status, count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id
@@ -243,7 +252,8 @@ class Summary:
         lines = [
             f"jobmon-db simulate: {o['tasks']} tasks, {o['workers']} workers, seed {o['seed']},"
             f" max attempts {o['max_attempts']}, {'one cold resume half way' if o['resume'] else 'no resume'}"
-            f" (workflow {self.workflow_id}, runs {', '.join(map(str, self.workflow_runs))})",
+            f" (workflow {self.workflow_id}, runs {', '.join(map(str, self.workflow_runs))})"
+            + (f", through upstream Jobmon's HTTP routes at {o['server']}" if o.get("server") else ""),
             f"finished in {self.seconds:.1f} s",
             "tasks: " + ", ".join(f"{n} {label}" for label, n in self.tasks.items()),
             f"task instances (attempts): {self.task_instances}",
