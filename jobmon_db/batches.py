@@ -32,6 +32,7 @@ from psycopg.rows import class_row
 from .errors import InvalidArgument
 from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
 from .transitions import BIGINT_RANGE, _jobmon_errors
+from .wire import WorkerNodeTaskInstance
 
 INT_RANGE = range(-(2**31), 2**31)
 DISTRIBUTOR_ID_LENGTH = 20
@@ -137,19 +138,8 @@ class Heartbeat(StatusCodes):
         return self.outcome == "applied"
 
 
-@dataclass(frozen=True)
-class ArrayWorkerTaskInstance(StatusCodes):
-    """jobmon.array_task_instance(): the worker-node wire form of the instance at an array step."""
-
-    task_instance_id: int
-    status: TaskInstanceStatus
-    workflow_run_id: int | None
-    task_id: int
-    name: str | None
-    command: str | None
-    workflow_id: int
-    stdout: str | None
-    stderr: str | None
+# jobmon.array_task_instance() returns the row of jobmon.worker_node_task_instance(): one class, with its to_wire().
+ArrayWorkerTaskInstance = WorkerNodeTaskInstance
 
 
 # ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from jobmon_db import (
     log_heartbeats_async,
     queue_task_batch,
     queue_task_batch_async,
+    worker_node_task_instance,
 )
 from tests.factories import make_array, make_array_batch, make_array_tasks
 
@@ -399,6 +400,9 @@ def test_array_task_instance_finds_the_instance_of_a_step(conn):
         run_id,
     )
     assert (found.name, found.command, found.stdout, found.stderr) == ("task 2", "echo 2", "/logs/out", "/logs/err")
+    # the worker node's own lookup, wire form included: one result class for one SQL type
+    assert found == worker_node_task_instance(conn, ti)
+    assert found.to_wire() == worker_node_task_instance(conn, ti).to_wire()
     with pytest.raises(TaskInstanceNotFound, match=f"TaskInstance of array {array_id}, batch 1, step 2 not found"):
         array_task_instance(conn, array_id, 1, 2)
 
