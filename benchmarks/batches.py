@@ -151,6 +151,13 @@ class BatchResults:
             for name, times in calls.items():
                 lines.append(f"| {db} | {name} | {_p50(times):.2f} | {_p95(times):.2f} |")
         lines.append("")
+        lines.append("Each call against its floor (the same writes as one plain statement):")
+        for db, calls in self.call_ms.items():
+            for name in ("queue_task_batch", "log_heartbeats"):
+                if f"{name}_floor" in calls:
+                    ratio = _p50(calls[name]) / _p50(calls[f"{name}_floor"])
+                    lines.append(f"  {name} on {db}: {ratio:.2f}x the floor's median")
+        lines.append("")
         lines.append("Batch targets:")
         for t in self.targets():
             sign = "<=" if t.at_most else ">="
@@ -336,12 +343,53 @@ def launch_round(dsn: str, size: int, results: BatchResults) -> None:
 # ---------------------------------------------------------------------------
 
 
+# The floors of the two calls: their writes as one plain statement, with no lock, guard, decision or report.
+QUEUE_FLOOR_SQL = """
+with counter as (
+    update jobmon.array a set next_batch_num = a.next_batch_num + 1 where a.id = %(arr)s
+    returning a.next_batch_num - 1 as batch_num
+),
+inserted as (
+    insert into jobmon.task_instance
+           (workflow_run_id, array_id, task_id, task_resources_id, array_batch_num, array_step_id, status)
+    select %(run)s, %(arr)s, q.id, %(res)s, c.batch_num, (q.n - 1)::integer, 'Q'
+      from unnest(%(ids)s::bigint[]) with ordinality q(id, n), counter c
+    returning id, task_id
+),
+queued as (
+    update jobmon.task t
+       set status = 'Q', num_attempts = t.num_attempts + 1, status_date = now(), current_attempt_from = i.id
+      from inserted i
+     where t.id = i.task_id
+    returning t.id
+)
+insert into jobmon.transition_history
+       (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+select 'TaskInstance', i.id, i.task_id, i.id, null, 'Q', 'queue_task_batch' from inserted i where %(history)s
+union all
+select 'Task', q.id, q.id, null, 'G', 'Q', 'queue_task_batch' from queued q where %(history)s
+"""
+HEARTBEAT_FLOOR_SQL = (
+    "update jobmon.task_instance set report_by_date = clock_timestamp() + %s where id = any(%s) and status = 'O'"
+)
+
+
+def _call_ms(conn: psycopg.Connection[Any], sql: str, params: Any) -> tuple[float, list[Any]]:
+    """Milliseconds of one autocommit statement (prepared), and its rows."""
+    started = time.perf_counter()
+    cur = conn.execute(sql, params, prepare=True)
+    rows = cur.fetchall() if cur.description else []
+    return (time.perf_counter() - started) * 1000, rows
+
+
 def call_round(conn: psycopg.Connection[Any], sizes: BatchSizes, label: str, results: BatchResults) -> None:
-    """--repeats calls of queue_task_batch and log_heartbeats of --queue-size ids, each on its own rows."""
+    """--repeats calls of queue_task_batch and log_heartbeats of --queue-size ids, each on its own rows, each call
+    followed by its floor (the same writes as one plain statement) and, for queue_task_batch, the call with the
+    history off."""
     n = sizes.queue_size
     workflow_id, run_id, array_id, res_id = _workflow(conn)
     task_sets = []
-    for _ in range(2 * sizes.repeats):  # half queued with the history on, half with it off
+    for _ in range(3 * sizes.repeats):  # a third queued with the history on, a third with it off, a third by the floor
         rows = conn.execute(
             "insert into jobmon.task (workflow_id, array_id, status, task_resources_id)"
             " select %s, %s, 'G', %s from generate_series(1, %s) returning id",
@@ -355,26 +403,28 @@ def call_round(conn: psycopg.Connection[Any], sizes: BatchSizes, label: str, res
         (launched[2],),
     )
     workload.settle(conn)
-    times: dict[str, list[float]] = {"queue_task_batch": [], "queue_task_batch_history_off": [], "log_heartbeats": []}
+    names = ("queue_task_batch", "queue_task_batch_history_off", "queue_task_batch_floor")
+    times: dict[str, list[float]] = {name: [] for name in (*names, "log_heartbeats", "log_heartbeats_floor")}
     for i, tasks in enumerate(task_sets):
-        name, history = ("queue_task_batch", sizes.history) if i % 2 == 0 else ("queue_task_batch_history_off", False)
-        set_history(conn, history)
-        started = time.perf_counter()
-        rows = conn.execute(
-            "select * from jobmon.queue_task_batch(%s, %s, %s, %s)", (tasks, array_id, res_id, run_id), prepare=True
-        ).fetchall()
-        times[name].append((time.perf_counter() - started) * 1000)
-        if [r[1] for r in rows] != ["applied"] * n:
-            raise RuntimeError("queue_task_batch did not queue every task")
+        name = names[i % 3]
+        set_history(conn, sizes.history and name != "queue_task_batch_history_off")
+        if name == "queue_task_batch_floor":
+            params = {"ids": tasks, "arr": array_id, "res": res_id, "run": run_id, "history": sizes.history}
+            ms, _ = _call_ms(conn, QUEUE_FLOOR_SQL, params)
+        else:
+            ms, rows = _call_ms(
+                conn, "select * from jobmon.queue_task_batch(%s, %s, %s, %s)", (tasks, array_id, res_id, run_id)
+            )
+            if [r[1] for r in rows] != ["applied"] * n:
+                raise RuntimeError("queue_task_batch did not queue every task")
+        times[name].append(ms)
     set_history(conn, sizes.history)
     for _ in range(sizes.repeats):
-        started = time.perf_counter()
-        rows = conn.execute(
-            "select * from jobmon.log_heartbeats(%s, %s)", (launched[2], INCREMENT), prepare=True
-        ).fetchall()
-        times["log_heartbeats"].append((time.perf_counter() - started) * 1000)
+        ms, rows = _call_ms(conn, "select * from jobmon.log_heartbeats(%s, %s)", (launched[2], INCREMENT))
         if [r[1] for r in rows] != ["applied"] * n:
             raise RuntimeError("log_heartbeats did not push every instance")
+        times["log_heartbeats"].append(ms)
+        times["log_heartbeats_floor"].append(_call_ms(conn, HEARTBEAT_FLOOR_SQL, (INCREMENT, launched[2]))[0])
     results.call_ms[label] = times
     results.plans.update(capture_plans(conn, label, array_id, res_id, run_id, launched[2], workflow_id, n))
 

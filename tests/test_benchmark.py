@@ -182,7 +182,13 @@ def test_the_batch_functions_are_timed_in_the_same_run(results):
     }
     assert all(seconds > 0 for seconds in batches["launch_median_seconds"].values())
     (database,) = batches["call_ms"]  # no big database at test size
-    assert set(batches["call_ms"][database]) == {"queue_task_batch", "queue_task_batch_history_off", "log_heartbeats"}
+    assert set(batches["call_ms"][database]) == {
+        "queue_task_batch",
+        "queue_task_batch_history_off",
+        "queue_task_batch_floor",
+        "log_heartbeats",
+        "log_heartbeats_floor",
+    }
     assert all(len(times) == 2 for times in batches["call_ms"][database].values())
     assert any("history on / off" in t["description"] for t in batches["targets"])
     descriptions = [t["description"] for t in batches["targets"]]
@@ -191,6 +197,7 @@ def test_the_batch_functions_are_timed_in_the_same_run(results):
     )
     printed = results["printed"]
     assert printed.index("Ratios") < printed.index("Array batch launch") < printed.index("Batch targets:")
+    assert "queue_task_batch on " in printed and "x the floor's median" in printed
     assert "queue_task_batch" in results["plans"] or "no plans" in results["plans"]
 
 
@@ -199,3 +206,44 @@ def test_prints_the_triage_sweep_and_the_change_feed_with_their_targets(results)
     assert "triage_overdue, run of 2,000 instances, 100 overdue" in printed
     assert "task_status_changes after 1,000 changes" in printed and ", 1000 rows" in printed
     assert "transition_task_instance, one move" in printed
+
+
+def test_the_batch_floors_write_what_the_functions_write(conn):
+    """The floors of queue_task_batch and log_heartbeats leave the rows the functions leave (ids and dates aside)."""
+    from benchmarks.batches import HEARTBEAT_FLOOR_SQL, INCREMENT, QUEUE_FLOOR_SQL, _workflow
+
+    workflow_id, run_id, array_id, res_id = _workflow(conn)
+
+    def new_tasks() -> list[int]:
+        rows = conn.execute(
+            "insert into jobmon.task (workflow_id, array_id, status, task_resources_id)"
+            " select %s, %s, 'G', %s from generate_series(1, 3) returning id",
+            (workflow_id, array_id, res_id),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def written(tasks: list[int]) -> list[tuple[Any, ...]]:
+        return conn.execute(
+            """
+            select t.status, t.num_attempts, ti.status, ti.array_step_id, ti.workflow_run_id, ti.task_resources_id,
+                   (select array_agg((h.model, h.from_status, h.to_status, h.function_name)::text order by h.id)
+                      from jobmon.transition_history h where h.task_id = t.id)
+              from jobmon.task t join jobmon.task_instance ti on ti.id = t.current_attempt_from
+             where t.id = any(%s) order by t.id
+            """,
+            (tasks,),
+        ).fetchall()
+
+    by_function, by_floor = new_tasks(), new_tasks()
+    conn.execute("select jobmon.queue_task_batch(%s, %s, %s, %s)", (by_function, array_id, res_id, run_id))
+    conn.execute(QUEUE_FLOOR_SQL, {"ids": by_floor, "arr": array_id, "res": res_id, "run": run_id, "history": True})
+    assert written(by_function) == written(by_floor) and len(written(by_floor)) == 3
+
+    instances = [r[0] for r in conn.execute("select id from jobmon.task_instance where task_id = any(%s)", (by_floor,))]
+    conn.execute("update jobmon.task_instance set status = 'O' where id = any(%s)", (instances,))
+    before = conn.execute("select clock_timestamp()").fetchone()[0]
+    conn.execute(HEARTBEAT_FLOOR_SQL, (INCREMENT, instances))
+    deadlines = [
+        r[0] for r in conn.execute("select report_by_date from jobmon.task_instance where id = any(%s)", (instances,))
+    ]
+    assert len(deadlines) == 3 and all(d >= before + INCREMENT for d in deadlines)
