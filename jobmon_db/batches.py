@@ -21,23 +21,21 @@ Each has an ``_async`` twin taking a psycopg AsyncConnection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
 from .errors import InvalidArgument
+from .executor import fetch_all, fetch_all_async
 from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
-from .transitions import BIGINT_RANGE, _jobmon_errors
+from .transitions import BIGINT_RANGE
 from .wire import WorkerNodeTaskInstance
 
 INT_RANGE = range(-(2**31), 2**31)
 DISTRIBUTOR_ID_LENGTH = 20
-
-Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -204,21 +202,6 @@ HEARTBEATS_SQL = "select * from jobmon.log_heartbeats(%s::bigint[], %s::interval
 ARRAY_TASK_INSTANCE_SQL = "select * from jobmon.array_task_instance(%s::bigint, %s::integer, %s::integer)"
 
 
-def _rows(conn: psycopg.Connection[Any], row: type[Row], query: str, params: Sequence[Any]) -> list[Row]:
-    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(row)) as cur:
-        cur.execute(query, params)
-        return cur.fetchall()
-
-
-async def _rows_async(
-    conn: psycopg.AsyncConnection[Any], row: type[Row], query: str, params: Sequence[Any]
-) -> list[Row]:
-    with _jobmon_errors(conn):
-        async with conn.cursor(row_factory=class_row(row)) as cur:
-            await cur.execute(query, params)
-            return await cur.fetchall()
-
-
 def _queue_params(
     task_ids: Iterable[int], array_id: int, task_resources_id: int | None, workflow_run_id: int | None
 ) -> tuple[Any, ...]:
@@ -238,7 +221,7 @@ def queue_task_batch(
     workflow_run_id: int | None,
 ) -> list[QueuedTask]:
     """Queue the tasks in G or A (one new task instance each, one batch number); one row per distinct task id."""
-    return _rows(conn, QueuedTask, QUEUE_SQL, _queue_params(task_ids, array_id, task_resources_id, workflow_run_id))
+    return fetch_all(conn, QueuedTask, QUEUE_SQL, _queue_params(task_ids, array_id, task_resources_id, workflow_run_id))
 
 
 async def queue_task_batch_async(
@@ -250,7 +233,7 @@ async def queue_task_batch_async(
 ) -> list[QueuedTask]:
     """The async twin of queue_task_batch()."""
     params = _queue_params(task_ids, array_id, task_resources_id, workflow_run_id)
-    return await _rows_async(conn, QueuedTask, QUEUE_SQL, params)
+    return await fetch_all_async(conn, QueuedTask, QUEUE_SQL, params)
 
 
 def instantiate_task_instances(
@@ -258,7 +241,7 @@ def instantiate_task_instances(
 ) -> list[InstantiatedTaskInstance]:
     """Q -> I for the instances in Q whose tasks are Q; one row (wire form + outcome) per distinct id."""
     params = (_ids("task_instance_ids", task_instance_ids),)
-    return _rows(conn, InstantiatedTaskInstance, INSTANTIATE_SQL, params)
+    return fetch_all(conn, InstantiatedTaskInstance, INSTANTIATE_SQL, params)
 
 
 async def instantiate_task_instances_async(
@@ -266,7 +249,7 @@ async def instantiate_task_instances_async(
 ) -> list[InstantiatedTaskInstance]:
     """The async twin of instantiate_task_instances()."""
     params = (_ids("task_instance_ids", task_instance_ids),)
-    return await _rows_async(conn, InstantiatedTaskInstance, INSTANTIATE_SQL, params)
+    return await fetch_all_async(conn, InstantiatedTaskInstance, INSTANTIATE_SQL, params)
 
 
 def _launch_params(array_id: int, array_batch_num: int, next_report_increment: timedelta) -> tuple[Any, ...]:
@@ -281,7 +264,7 @@ def launch_array_batch(
     conn: psycopg.Connection[Any], array_id: int, array_batch_num: int, next_report_increment: timedelta
 ) -> list[LaunchedTaskInstance]:
     """I -> O (with submitted_date and report_by_date) for the batch's instances in I; one row per instance."""
-    return _rows(
+    return fetch_all(
         conn, LaunchedTaskInstance, LAUNCH_SQL, _launch_params(array_id, array_batch_num, next_report_increment)
     )
 
@@ -291,7 +274,7 @@ async def launch_array_batch_async(
 ) -> list[LaunchedTaskInstance]:
     """The async twin of launch_array_batch()."""
     params = _launch_params(array_id, array_batch_num, next_report_increment)
-    return await _rows_async(conn, LaunchedTaskInstance, LAUNCH_SQL, params)
+    return await fetch_all_async(conn, LaunchedTaskInstance, LAUNCH_SQL, params)
 
 
 def _distributor_id_params(
@@ -324,7 +307,7 @@ def log_array_distributor_ids(
 ) -> list[DistributorIdLogged]:
     """Record the cluster job id of each step ({step: id} or (step, id) pairs) on the batch's O/R instances."""
     params = _distributor_id_params(array_id, array_batch_num, distributor_ids_by_step)
-    return _rows(conn, DistributorIdLogged, DISTRIBUTOR_IDS_SQL, params)
+    return fetch_all(conn, DistributorIdLogged, DISTRIBUTOR_IDS_SQL, params)
 
 
 async def log_array_distributor_ids_async(
@@ -335,7 +318,7 @@ async def log_array_distributor_ids_async(
 ) -> list[DistributorIdLogged]:
     """The async twin of log_array_distributor_ids()."""
     params = _distributor_id_params(array_id, array_batch_num, distributor_ids_by_step)
-    return await _rows_async(conn, DistributorIdLogged, DISTRIBUTOR_IDS_SQL, params)
+    return await fetch_all_async(conn, DistributorIdLogged, DISTRIBUTOR_IDS_SQL, params)
 
 
 def log_heartbeats(
@@ -343,7 +326,7 @@ def log_heartbeats(
 ) -> list[Heartbeat]:
     """Push report_by_date of the instances still in O; one row per distinct id."""
     params = (_ids("task_instance_ids", task_instance_ids), _interval("next_report_increment", next_report_increment))
-    return _rows(conn, Heartbeat, HEARTBEATS_SQL, params)
+    return fetch_all(conn, Heartbeat, HEARTBEATS_SQL, params)
 
 
 async def log_heartbeats_async(
@@ -351,7 +334,7 @@ async def log_heartbeats_async(
 ) -> list[Heartbeat]:
     """The async twin of log_heartbeats()."""
     params = (_ids("task_instance_ids", task_instance_ids), _interval("next_report_increment", next_report_increment))
-    return await _rows_async(conn, Heartbeat, HEARTBEATS_SQL, params)
+    return await fetch_all_async(conn, Heartbeat, HEARTBEATS_SQL, params)
 
 
 def _array_step_params(array_id: int, array_batch_num: int, array_step_id: int) -> tuple[Any, ...]:
@@ -366,7 +349,7 @@ def array_task_instance(
     conn: psycopg.Connection[Any], array_id: int, array_batch_num: int, array_step_id: int
 ) -> ArrayWorkerTaskInstance:
     """The worker-node wire form of the instance at (array, batch, step); TaskInstanceNotFound if there is none."""
-    rows = _rows(
+    rows = fetch_all(
         conn,
         ArrayWorkerTaskInstance,
         ARRAY_TASK_INSTANCE_SQL,
@@ -380,5 +363,5 @@ async def array_task_instance_async(
 ) -> ArrayWorkerTaskInstance:
     """The async twin of array_task_instance()."""
     params = _array_step_params(array_id, array_batch_num, array_step_id)
-    rows = await _rows_async(conn, ArrayWorkerTaskInstance, ARRAY_TASK_INSTANCE_SQL, params)
+    rows = await fetch_all_async(conn, ArrayWorkerTaskInstance, ARRAY_TASK_INSTANCE_SQL, params)
     return rows[0]

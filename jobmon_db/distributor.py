@@ -11,7 +11,8 @@ from typing import Any
 
 import psycopg
 
-from .wire import CallSiteResult, _call, _call_async, _id, _interval, _text
+from .executor import fetch_one, fetch_one_async
+from .wire import CallSiteResult, _id, _interval, _text
 
 LOG_DISTRIBUTOR_ID_SQL = (
     "select * from jobmon.log_distributor_id(task_instance_id => %s::bigint, distributor_id => %s::text,"
@@ -40,7 +41,7 @@ def log_distributor_id(
 ) -> CallSiteResult:
     """Record the cluster's job id and launch (I -> O); see docs/sql-api.md for the other statuses."""
     params = _distributor_id_params(task_instance_id, distributor_id, next_report_increment)
-    return _call(conn, CallSiteResult, LOG_DISTRIBUTOR_ID_SQL, params)
+    return fetch_one(conn, CallSiteResult, LOG_DISTRIBUTOR_ID_SQL, params)
 
 
 async def log_distributor_id_async(
@@ -48,13 +49,13 @@ async def log_distributor_id_async(
 ) -> CallSiteResult:
     """The async twin of log_distributor_id()."""
     params = _distributor_id_params(task_instance_id, distributor_id, next_report_increment)
-    return await _call_async(conn, CallSiteResult, LOG_DISTRIBUTOR_ID_SQL, params)
+    return await fetch_one_async(conn, CallSiteResult, LOG_DISTRIBUTOR_ID_SQL, params)
 
 
 def log_no_distributor_id(conn: psycopg.Connection[Any], task_instance_id: int, description: str) -> CallSiteResult:
     """Submission failed: I -> W with one error-log row."""
     params = (_id("task_instance_id", task_instance_id), _text("description", description))
-    return _call(conn, CallSiteResult, LOG_NO_DISTRIBUTOR_ID_SQL, params)
+    return fetch_one(conn, CallSiteResult, LOG_NO_DISTRIBUTOR_ID_SQL, params)
 
 
 async def log_no_distributor_id_async(
@@ -62,13 +63,13 @@ async def log_no_distributor_id_async(
 ) -> CallSiteResult:
     """The async twin of log_no_distributor_id()."""
     params = (_id("task_instance_id", task_instance_id), _text("description", description))
-    return await _call_async(conn, CallSiteResult, LOG_NO_DISTRIBUTOR_ID_SQL, params)
+    return await fetch_one_async(conn, CallSiteResult, LOG_NO_DISTRIBUTOR_ID_SQL, params)
 
 
 def log_unknown_error(conn: psycopg.Connection[Any], task_instance_id: int, description: str) -> CallSiteResult:
     """The reconciler's verdict U, only while report_by_date is in the past (else outcome 'not_overdue')."""
     params = (_id("task_instance_id", task_instance_id), _text("description", description))
-    return _call(conn, CallSiteResult, LOG_UNKNOWN_ERROR_SQL, params)
+    return fetch_one(conn, CallSiteResult, LOG_UNKNOWN_ERROR_SQL, params)
 
 
 async def log_unknown_error_async(
@@ -76,4 +77,4 @@ async def log_unknown_error_async(
 ) -> CallSiteResult:
     """The async twin of log_unknown_error()."""
     params = (_id("task_instance_id", task_instance_id), _text("description", description))
-    return await _call_async(conn, CallSiteResult, LOG_UNKNOWN_ERROR_SQL, params)
+    return await fetch_one_async(conn, CallSiteResult, LOG_UNKNOWN_ERROR_SQL, params)

@@ -12,9 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
-from .transitions import _jobmon_errors
+from .executor import fetch_all, fetch_all_async, jobmon_errors
 
 HISTORY_SQL = "select * from jobmon.task_instance_history(%s)"
 SET_HISTORY_SQL = "select jobmon.set_history(%s)"
@@ -42,21 +41,17 @@ class HistoryEntry:
 
 def task_instance_history(conn: psycopg.Connection[Any], task_instance_id: int) -> list[HistoryEntry]:
     """The task instance's moves and its task's moves, in history order. TaskInstanceNotFound if there is none."""
-    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(HistoryEntry)) as cur:
-        return cur.execute(HISTORY_SQL, (task_instance_id,)).fetchall()
+    return fetch_all(conn, HistoryEntry, HISTORY_SQL, (task_instance_id,))
 
 
 async def task_instance_history_async(conn: psycopg.AsyncConnection[Any], task_instance_id: int) -> list[HistoryEntry]:
     """The async twin of task_instance_history()."""
-    with _jobmon_errors(conn):
-        async with conn.cursor(row_factory=class_row(HistoryEntry)) as cur:
-            await cur.execute(HISTORY_SQL, (task_instance_id,))
-            return await cur.fetchall()
+    return await fetch_all_async(conn, HistoryEntry, HISTORY_SQL, (task_instance_id,))
 
 
 def set_history(conn: psycopg.Connection[Any], enabled: bool) -> bool:
     """Turn the history of this database on or off (owner only); returns the new state."""
-    with _jobmon_errors(conn):
+    with jobmon_errors(conn):
         row = conn.execute(SET_HISTORY_SQL, (enabled,)).fetchone()
     assert row is not None
     return bool(row[0])
@@ -64,7 +59,7 @@ def set_history(conn: psycopg.Connection[Any], enabled: bool) -> bool:
 
 async def set_history_async(conn: psycopg.AsyncConnection[Any], enabled: bool) -> bool:
     """The async twin of set_history()."""
-    with _jobmon_errors(conn):
+    with jobmon_errors(conn):
         cur = await conn.execute(SET_HISTORY_SQL, (enabled,))
         row = await cur.fetchone()
     assert row is not None

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
 from .errors import InvalidArgument
+from .executor import fetch_all, fetch_all_async
 from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
-from .transitions import BIGINT_RANGE, _jobmon_errors
+from .transitions import BIGINT_RANGE
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,6 @@ def _ids(name: str, values: Any) -> list[int | None] | None:
     return [_id(f"{name}[{i}]", v) for i, v in enumerate(values)]
 
 
-T = TypeVar("T")
-
 TRIAGE_SQL = "select * from jobmon.triage_overdue(%s, %s)"
 KILL_SQL = "select * from jobmon.kill_task_instances(%s::bigint[])"
 TERMINATE_SQL = "select * from jobmon.terminate_workflow_run(%s, %s)"
@@ -128,25 +126,12 @@ RESET_SQL = "select * from jobmon.reset_tasks_for_resume(%s, %s)"
 CHANGES_SQL = "select * from jobmon.task_status_changes(%s, %s)"
 
 
-def _run(conn: psycopg.Connection[Any], row: type[T], sql: str, params: tuple[Any, ...]) -> list[T]:
-    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(row)) as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
-
-
-async def _run_async(conn: psycopg.AsyncConnection[Any], row: type[T], sql: str, params: tuple[Any, ...]) -> list[T]:
-    with _jobmon_errors(conn):
-        async with conn.cursor(row_factory=class_row(row)) as cur:
-            await cur.execute(sql, params)
-            return await cur.fetchall()
-
-
 def triage_overdue(
     conn: psycopg.Connection[Any], workflow_run_id: int, launched_grace: timedelta
 ) -> list[TriagedInstance]:
     """R past report_by_date -> T, O past it and launched longer than launched_grace -> X; the instances moved."""
     params = (_id("workflow_run_id", workflow_run_id), _interval("launched_grace", launched_grace))
-    return _run(conn, TriagedInstance, TRIAGE_SQL, params)
+    return fetch_all(conn, TriagedInstance, TRIAGE_SQL, params)
 
 
 async def triage_overdue_async(
@@ -154,19 +139,19 @@ async def triage_overdue_async(
 ) -> list[TriagedInstance]:
     """The async twin of triage_overdue()."""
     params = (_id("workflow_run_id", workflow_run_id), _interval("launched_grace", launched_grace))
-    return await _run_async(conn, TriagedInstance, TRIAGE_SQL, params)
+    return await fetch_all_async(conn, TriagedInstance, TRIAGE_SQL, params)
 
 
 def kill_task_instances(conn: psycopg.Connection[Any], task_instance_ids: Iterable[int]) -> list[KillResult]:
     """K -> F for the instances the distributor killed; one result per distinct id."""
-    return _run(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
+    return fetch_all(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
 
 
 async def kill_task_instances_async(
     conn: psycopg.AsyncConnection[Any], task_instance_ids: Iterable[int]
 ) -> list[KillResult]:
     """The async twin of kill_task_instances()."""
-    return await _run_async(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
+    return await fetch_all_async(conn, KillResult, KILL_SQL, (_ids("task_instance_ids", task_instance_ids),))
 
 
 def terminate_workflow_run(
@@ -174,7 +159,7 @@ def terminate_workflow_run(
 ) -> list[TerminatedInstance]:
     """Tell every live instance of the run to die through the rules (see docs/state-machine.md)."""
     params = (_id("workflow_run_id", workflow_run_id), _flag("hot", hot))
-    return _run(conn, TerminatedInstance, TERMINATE_SQL, params)
+    return fetch_all(conn, TerminatedInstance, TERMINATE_SQL, params)
 
 
 async def terminate_workflow_run_async(
@@ -182,13 +167,13 @@ async def terminate_workflow_run_async(
 ) -> list[TerminatedInstance]:
     """The async twin of terminate_workflow_run()."""
     params = (_id("workflow_run_id", workflow_run_id), _flag("hot", hot))
-    return await _run_async(conn, TerminatedInstance, TERMINATE_SQL, params)
+    return await fetch_all_async(conn, TerminatedInstance, TERMINATE_SQL, params)
 
 
 def reset_tasks_for_resume(conn: psycopg.Connection[Any], workflow_id: int, reset_running: bool) -> list[TaskReset]:
     """Every task not D (and not R unless reset_running) -> G with no attempts; old instances become stale."""
     params = (_id("workflow_id", workflow_id), _flag("reset_running", reset_running))
-    return _run(conn, TaskReset, RESET_SQL, params)
+    return fetch_all(conn, TaskReset, RESET_SQL, params)
 
 
 async def reset_tasks_for_resume_async(
@@ -196,19 +181,21 @@ async def reset_tasks_for_resume_async(
 ) -> list[TaskReset]:
     """The async twin of reset_tasks_for_resume()."""
     params = (_id("workflow_id", workflow_id), _flag("reset_running", reset_running))
-    return await _run_async(conn, TaskReset, RESET_SQL, params)
+    return await fetch_all_async(conn, TaskReset, RESET_SQL, params)
 
 
 def task_status_changes(conn: psycopg.Connection[Any], workflow_id: int, after: int = 0) -> list[TaskStatusChange]:
     """Tasks of the workflow whose status changed after the cursor; pass the largest cursor received next."""
-    return _run(conn, TaskStatusChange, CHANGES_SQL, (_id("workflow_id", workflow_id), _id("after", after)))
+    return fetch_all(conn, TaskStatusChange, CHANGES_SQL, (_id("workflow_id", workflow_id), _id("after", after)))
 
 
 async def task_status_changes_async(
     conn: psycopg.AsyncConnection[Any], workflow_id: int, after: int = 0
 ) -> list[TaskStatusChange]:
     """The async twin of task_status_changes()."""
-    return await _run_async(conn, TaskStatusChange, CHANGES_SQL, (_id("workflow_id", workflow_id), _id("after", after)))
+    return await fetch_all_async(
+        conn, TaskStatusChange, CHANGES_SQL, (_id("workflow_id", workflow_id), _id("after", after))
+    )
 
 
 def next_cursor(changes: Sequence[TaskStatusChange], previous: int) -> int:

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
+from .executor import fetch_all
 from .statuses import StatusCodes, TaskStatus
-from .transitions import _jobmon_errors
 
 BIND_SQL = (
     "select * from jobmon.bind_tasks(workflow_id => %s::bigint, node_ids => %s::bigint[],"
@@ -75,6 +74,4 @@ def _params(workflow_id: int, tasks: Sequence[TaskBinding]) -> tuple[Any, ...]:
 
 def bind_tasks(conn: psycopg.Connection[Any], workflow_id: int, tasks: Sequence[TaskBinding]) -> list[BoundTask]:
     """Register new tasks in G and reset rebound unfinished ones to G; one row per distinct key, by task id."""
-    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(BoundTask)) as cur:
-        cur.execute(BIND_SQL, _params(workflow_id, tasks))
-        return cur.fetchall()
+    return fetch_all(conn, BoundTask, BIND_SQL, _params(workflow_id, tasks))

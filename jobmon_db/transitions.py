@@ -9,15 +9,14 @@ transaction aborted until the caller rolls it back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
-from .errors import InvalidArgument, translate
+from .errors import InvalidArgument
+from .executor import jobmon_errors
 from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
 
 logger = logging.getLogger("jobmon_db")
@@ -75,20 +74,6 @@ def _arguments(task_instance_id: int, new_status: TaskInstanceStatus | str) -> t
     return task_instance_id, new_status
 
 
-@contextmanager
-def _jobmon_errors(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) -> Iterator[None]:
-    """Raise psycopg errors that have a jobmon_db exception as that exception."""
-    try:
-        yield
-    except psycopg.Error as error:
-        # INERROR: the statement ran in the caller's transaction, which is now aborted as a whole.
-        in_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
-        mapped = translate(error, in_transaction=in_transaction)
-        if mapped is None:
-            raise
-        raise mapped from error
-
-
 def _checked(row: tuple[Any, ...] | None, requested: str) -> TransitionResult:
     """The function's row as a TransitionResult (by position: cheaper than a row factory on this hot path)."""
     if row is None:  # the function always returns one row
@@ -117,7 +102,7 @@ def transition_task_instance(
     a status that is not a str, or a TaskStatus.
     """
     task_instance_id, code = _arguments(task_instance_id, new_status)
-    with _jobmon_errors(conn):
+    with jobmon_errors(conn):
         row = conn.execute(TRANSITION_SQL, (task_instance_id, code)).fetchone()
     return _checked(row, code)
 
@@ -127,6 +112,6 @@ async def transition_task_instance_async(
 ) -> TransitionResult:
     """The async twin of transition_task_instance(), for an AsyncConnection."""
     task_instance_id, code = _arguments(task_instance_id, new_status)
-    with _jobmon_errors(conn):
+    with jobmon_errors(conn):
         row = await (await conn.execute(TRANSITION_SQL, (task_instance_id, code))).fetchone()
     return _checked(row, code)

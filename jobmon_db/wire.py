@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
 
 from .errors import InvalidArgument
+from .executor import fetch_all, fetch_all_async, fetch_one, fetch_one_async
 from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
-from .transitions import BIGINT_RANGE, _jobmon_errors
-
-T = TypeVar("T")
+from .transitions import BIGINT_RANGE
 
 
 @dataclass(frozen=True)
@@ -133,25 +131,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 200 else text[:200] + f"... ({len(text)} characters)"
 
 
-def _one(row: T | None, function: str) -> T:
-    if row is None:  # the functions always return one row
-        raise RuntimeError(f"jobmon.{function}() returned no row")
-    return row
-
-
-def _call(conn: psycopg.Connection[Any], cls: type[T], sql: str, params: Sequence[Any]) -> T:
-    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(cls)) as cur:
-        cur.execute(sql, params, prepare=True)
-        return _one(cur.fetchone(), sql.split("jobmon.", 1)[1].split("(", 1)[0])
-
-
-async def _call_async(conn: psycopg.AsyncConnection[Any], cls: type[T], sql: str, params: Sequence[Any]) -> T:
-    with _jobmon_errors(conn):
-        async with conn.cursor(row_factory=class_row(cls)) as cur:
-            await cur.execute(sql, params, prepare=True)
-            return _one(await cur.fetchone(), sql.split("jobmon.", 1)[1].split("(", 1)[0])
-
-
 # ---------------------------------------------------------------------------
 # The wire forms
 # ---------------------------------------------------------------------------
@@ -173,9 +152,7 @@ def distributor_task_instances(
 ) -> list[DistributorTaskInstance]:
     """The distributor wire form of each existing task instance (ascending id; unknown ids skipped)."""
     ids = _ids(task_instance_ids)
-    with _jobmon_errors(conn), conn.cursor(row_factory=class_row(DistributorTaskInstance)) as cur:
-        cur.execute(DISTRIBUTOR_SQL, (ids,))
-        return cur.fetchall()
+    return fetch_all(conn, DistributorTaskInstance, DISTRIBUTOR_SQL, (ids,))
 
 
 async def distributor_task_instances_async(
@@ -183,21 +160,18 @@ async def distributor_task_instances_async(
 ) -> list[DistributorTaskInstance]:
     """The async twin of distributor_task_instances()."""
     ids = _ids(task_instance_ids)
-    with _jobmon_errors(conn):
-        async with conn.cursor(row_factory=class_row(DistributorTaskInstance)) as cur:
-            await cur.execute(DISTRIBUTOR_SQL, (ids,))
-            return await cur.fetchall()
+    return await fetch_all_async(conn, DistributorTaskInstance, DISTRIBUTOR_SQL, (ids,))
 
 
 def worker_node_task_instance(conn: psycopg.Connection[Any], task_instance_id: int) -> WorkerNodeTaskInstance:
     """The worker-node wire form of a task instance. Raises TaskInstanceNotFound."""
-    return _call(conn, WorkerNodeTaskInstance, WORKER_NODE_SQL, (_id("task_instance_id", task_instance_id),))
+    return fetch_one(conn, WorkerNodeTaskInstance, WORKER_NODE_SQL, (_id("task_instance_id", task_instance_id),))
 
 
 async def worker_node_task_instance_async(
     conn: psycopg.AsyncConnection[Any], task_instance_id: int
 ) -> WorkerNodeTaskInstance:
     """The async twin of worker_node_task_instance()."""
-    return await _call_async(
+    return await fetch_one_async(
         conn, WorkerNodeTaskInstance, WORKER_NODE_SQL, (_id("task_instance_id", task_instance_id),)
     )

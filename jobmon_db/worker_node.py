@@ -15,8 +15,9 @@ from typing import Any
 import psycopg
 
 from .errors import InvalidArgument
+from .executor import fetch_one, fetch_one_async
 from .statuses import TaskInstanceStatus
-from .wire import CallSiteResult, LogRunningResult, _call, _call_async, _id, _interval, _text
+from .wire import CallSiteResult, LogRunningResult, _id, _interval, _text
 
 LOG_RUNNING_SQL = (
     "select * from jobmon.log_running(task_instance_id => %s::bigint, nodename => %s::text,"
@@ -92,7 +93,7 @@ def log_running(
     From K it goes to F, from X to E: the worker runs only when ``result.may_run``.
     """
     params = _running_params(task_instance_id, nodename, process_group_id, next_report_increment, distributor_id)
-    return _call(conn, LogRunningResult, LOG_RUNNING_SQL, params)
+    return fetch_one(conn, LogRunningResult, LOG_RUNNING_SQL, params)
 
 
 async def log_running_async(
@@ -105,7 +106,7 @@ async def log_running_async(
 ) -> LogRunningResult:
     """The async twin of log_running()."""
     params = _running_params(task_instance_id, nodename, process_group_id, next_report_increment, distributor_id)
-    return await _call_async(conn, LogRunningResult, LOG_RUNNING_SQL, params)
+    return await fetch_one_async(conn, LogRunningResult, LOG_RUNNING_SQL, params)
 
 
 def log_heartbeat(
@@ -113,7 +114,7 @@ def log_heartbeat(
 ) -> CallSiteResult:
     """Push report_by_date of a live task instance (O, R, T; T comes back to R); else outcome 'ignored'."""
     params = (_id("task_instance_id", task_instance_id), _interval("next_report_increment", next_report_increment))
-    return _call(conn, CallSiteResult, LOG_HEARTBEAT_SQL, params)
+    return fetch_one(conn, CallSiteResult, LOG_HEARTBEAT_SQL, params)
 
 
 async def log_heartbeat_async(
@@ -121,13 +122,13 @@ async def log_heartbeat_async(
 ) -> CallSiteResult:
     """The async twin of log_heartbeat()."""
     params = (_id("task_instance_id", task_instance_id), _interval("next_report_increment", next_report_increment))
-    return await _call_async(conn, CallSiteResult, LOG_HEARTBEAT_SQL, params)
+    return await fetch_one_async(conn, CallSiteResult, LOG_HEARTBEAT_SQL, params)
 
 
 def log_done(conn: psycopg.Connection[Any], task_instance_id: int, **usage: str | None) -> CallSiteResult:
     """The job finished: -> D, writing the usage arguments given (nodename, stdout, ..., usage_str)."""
     _check_usage_names(usage)
-    return _call(conn, CallSiteResult, LOG_DONE_SQL, (_id("task_instance_id", task_instance_id), *_usage(usage)))
+    return fetch_one(conn, CallSiteResult, LOG_DONE_SQL, (_id("task_instance_id", task_instance_id), *_usage(usage)))
 
 
 async def log_done_async(
@@ -136,7 +137,7 @@ async def log_done_async(
     """The async twin of log_done()."""
     _check_usage_names(usage)
     params = (_id("task_instance_id", task_instance_id), *_usage(usage))
-    return await _call_async(conn, CallSiteResult, LOG_DONE_SQL, params)
+    return await fetch_one_async(conn, CallSiteResult, LOG_DONE_SQL, params)
 
 
 def log_error(
@@ -154,7 +155,7 @@ def log_error(
         _text("description", description),
         *_usage(usage),
     )
-    return _call(conn, CallSiteResult, LOG_ERROR_SQL, params)
+    return fetch_one(conn, CallSiteResult, LOG_ERROR_SQL, params)
 
 
 async def log_error_async(
@@ -172,7 +173,7 @@ async def log_error_async(
         _text("description", description),
         *_usage(usage),
     )
-    return await _call_async(conn, CallSiteResult, LOG_ERROR_SQL, params)
+    return await fetch_one_async(conn, CallSiteResult, LOG_ERROR_SQL, params)
 
 
 def _check_usage_names(usage: dict[str, str | None]) -> None:
