@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import httpx
@@ -57,28 +57,33 @@ def _free_port() -> int:
 
 
 @contextmanager
-def started_server(dsn: str, heartbeat: float) -> Iterator[str]:
-    """A `jobmon-db jobmon-server` on the database of `dsn`, on a free port; yields its URL."""
+def started_server(dsn: str, heartbeat: float, *, command: Sequence[str] | None = None) -> Iterator[str]:
+    """A `jobmon-db jobmon-server` on the database of `dsn`, on a free port; yields its URL.
+
+    `command` replaces `python -m jobmon_db --dsn DSN jobmon-server` by another
+    server's command line (it gets `--port N` appended and the same settings),
+    e.g. one that serves upstream's own routes for a comparison.
+    """
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **server_settings(heartbeat)}
-    command = [sys.executable, "-m", "jobmon_db", "--dsn", dsn, "jobmon-server", "--port", str(port)]
+    serve = [sys.executable, "-m", "jobmon_db", "--dsn", dsn, "jobmon-server"] if command is None else list(command)
+    name = "`jobmon-db jobmon-server`" if command is None else "the server"  # its command line may hold a password
+    argv = [*serve, "--port", str(port)]
     with tempfile.TemporaryFile(mode="w+") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while True:
                 if server.poll() is not None:
                     log.seek(0)
-                    raise ServerError(f"`jobmon-db jobmon-server` exited ({server.returncode}): {log.read()[-2000:]}")
+                    raise ServerError(f"{name} exited ({server.returncode}): {log.read()[-2000:]}")
                 try:
                     check_server(url, timeout=2)
                     break
                 except ServerError:
                     if time.monotonic() > deadline:
-                        raise ServerError(
-                            f"`jobmon-db jobmon-server` did not answer within {START_TIMEOUT:g} s"
-                        ) from None
+                        raise ServerError(f"{name} did not answer within {START_TIMEOUT:g} s") from None
                     time.sleep(0.3)
             yield url
         finally:
