@@ -1,4 +1,4 @@
-"""Helpers for the servers that the simulation and upstream's test plugin start as subprocesses."""
+"""A free port for a server started as a subprocess (by the simulation, by upstream's test plugin), and its end."""
 
 from __future__ import annotations
 
