@@ -50,7 +50,14 @@ from .errors import (
     WorkflowNotFound,
     WorkflowRunNotFound,
 )
-from .history import HistoryEntry, set_history, task_instance_history, task_instance_history_async
+from .history import (
+    HistoryEntry,
+    history_enabled,
+    history_enabled_async,
+    set_history,
+    task_instance_history,
+    task_instance_history_async,
+)
 from .resume import (
     KillResult,
     TaskReset,
@@ -111,6 +118,8 @@ __all__ = [
     "RetryableError",
     "TaskInstanceNotFound",
     "HistoryEntry",
+    "history_enabled",
+    "history_enabled_async",
     "TaskInstanceStatus",
     "TaskStatus",
     "TransitionResult",
