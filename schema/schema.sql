@@ -475,6 +475,39 @@ $$;
 COMMENT ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) IS 'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 --
+-- Name: _lock_tasks(bigint[], boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._lock_tasks(task_ids bigint[], skip_locked boolean DEFAULT false) RETURNS bigint[]
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    locked bigint[];
+begin
+    -- Two statements: SKIP LOCKED is part of the statement, not a parameter.
+    if skip_locked then
+        select array_agg(l.id order by l.id) into locked
+          from (select t.id from jobmon.task t where t.id = any (task_ids)
+                 order by t.id
+                   for no key update of t skip locked) l;
+    else
+        select array_agg(l.id order by l.id) into locked
+          from (select t.id from jobmon.task t where t.id = any (task_ids)
+                 order by t.id
+                   for no key update of t) l;
+    end if;
+    return locked;
+end;
+$$;
+
+--
+-- Name: FUNCTION _lock_tasks(task_ids bigint[], skip_locked boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._lock_tasks(task_ids bigint[], skip_locked boolean) IS 'Internal. Locks the tasks of task_ids FOR NO KEY UPDATE in ascending id order (with skip_locked, passing over those others hold) and returns the ids locked, ascending (NULL: none). The lock order of every function: tasks before task instances, ascending id.';
+
+--
 -- Name: _may_reset(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -506,11 +539,7 @@ declare
     settled jobmon.task_instance_transition_result[];
     lost    bigint[];  -- decided 'applied', but the UPDATE's re-check found another status
 begin
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     for pass in 1..3 loop
         with requested as (
@@ -1613,16 +1642,11 @@ begin
     )
     select array_agg(i.id) into created from inserted i;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-              join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
-                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
-                     resource_scales, fallback_queues, reset_if_running)
-                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
-             where t.workflow_id = wf_id
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id
+                                         from jobmon.task t
+                                         join unnest(r_node, r_hash) q(node_id, task_args_hash)
+                                           on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+                                        where t.workflow_id = wf_id));
 
     -- Decided under the locks; a fresh task-instance id only when a task is reset.
     if exists (select 1 from jobmon.task t
@@ -1807,11 +1831,7 @@ begin
 
     -- Lock the tasks first (the move takes the same locks again at no cost),
     -- so that which instances are stale attempts is decided under the locks.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
@@ -1926,11 +1946,7 @@ begin
     -- reset or queued again meanwhile) is told to die instead (I -> K, with its
     -- submitted_date: its job is on the cluster) and comes back 'stale'.
     -- Decided under the task locks, which the moves take again at no cost.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
@@ -1989,13 +2005,9 @@ begin
                   hint = 'Pass one distributor id per step, in the same order. Nothing was changed.';
     end if;
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti
-                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
-                        and ti.array_step_id = any (array_step_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
+                                        and ti.array_step_id = any (array_step_ids)));
 
     return query
     with pairs as (
@@ -2233,11 +2245,7 @@ begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false),
             jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     return query
     with requested as (
@@ -2444,11 +2452,7 @@ begin
     end if;
 
     -- Lock the tasks first, in ascending id order; decide after.
-    perform 1
-       from jobmon.task t
-      where t.id = any (task_ids)
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(task_ids);
 
     -- Decide on a snapshot taken after the locks (a new statement).
     select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.decision order by d.id), '{}'),
@@ -2587,12 +2591,12 @@ begin
             using errcode = '22004', hint = 'Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one.';
     end if;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id from jobmon.task t
+                                        where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)));
+    -- Read again after the locks: a task a cascade in flight finished (D) is not reset.
+    select array_agg(t.id order by t.id) into locked
+      from jobmon.task t
+     where t.id = any (locked) and jobmon._resets_on_resume(t.status, reset_running);
     if locked is null then
         return;
     end if;
@@ -2898,14 +2902,9 @@ begin
     end if;
     mode := case when hot then 'hot' else 'cold' end;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                        where ti.workflow_run_id = run_id
+                                          and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')));
     if locked is null then
         return;
     end if;
@@ -3035,16 +3034,12 @@ begin
     perform jobmon._require_interval('launched_grace', launched_grace, true);
 
     -- The tasks of the overdue candidates, in id order, skipping the held ones.
-    select array_agg(l.id order by l.id) into locked_tasks
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id
-                                       from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('R', 'O')
-                                        and ti.report_by_date < now()))
-             order by t.id
-               for no key update of t skip locked) l;
+    locked_tasks := jobmon._lock_tasks(array(select ti.task_id
+                                               from jobmon.task_instance ti
+                                              where ti.workflow_run_id = run_id
+                                                and ti.status in ('R', 'O')
+                                                and ti.report_by_date < now()),
+                                       skip_locked => true);
     if locked_tasks is null then
         return;
     end if;
@@ -4105,6 +4100,12 @@ REVOKE ALL ON FUNCTION jobmon._feed_cluster_tag() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _lock_tasks(task_ids bigint[], skip_locked boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._lock_tasks(task_ids bigint[], skip_locked boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _may_reset(status text); Type: ACL; Schema: jobmon; Owner: -

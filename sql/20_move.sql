@@ -6,10 +6,8 @@
 -- routes of more than one actor share. Applied repeatably by the post-apply
 -- step (create or replace).
 --
--- LOCK ORDER (the rule for every jobmon function that touches more than one
--- row): the task row first, then its task-instance rows; several rows of one
--- table in ascending id order. Rows are locked FOR NO KEY UPDATE, which does
--- not block inserts of rows that reference them.
+-- The lock order every function follows is stated once, in the header of
+-- jobmon._lock_tasks() below.
 --
 -- Every call-site function (one task instance: sql/30_worker_node.sql,
 -- sql/40_distributor.sql) does the same four things, in one call:
@@ -27,6 +25,53 @@
 -- settings (no SECURITY DEFINER, no plan_cache_mode of their own): only the
 -- owner may call them, their callers are the routes, which already run as
 -- the owner with generic plans, and switching again costs on every call.
+
+-- ---------------------------------------------------------------------------
+-- jobmon._lock_tasks(task_ids bigint[], skip_locked boolean default false)
+--   returns bigint[]
+--
+-- LOCK ORDER (the rule for every jobmon function that touches more than one
+-- row): tasks before task instances, the task row first, then its
+-- task-instance rows; several rows of one table in ascending id order. Rows
+-- are locked FOR NO KEY UPDATE, which does not block inserts of rows that
+-- reference them. Every writer of a task instance locks its task first, so
+-- holding a task holds its task instances.
+--
+-- Internal. Locks the tasks of task_ids (duplicates, NULLs and unknown ids
+-- ignored) in ascending id order, FOR NO KEY UPDATE, waiting for each, or
+-- with skip_locked passing over the ones another transaction holds. Returns
+-- the ids it locked, ascending; NULL when it locked none. The callers decide
+-- in a later statement, on a snapshot taken after the locks.
+-- Called by: every set-based route, jobmon._move_task_instances().
+-- Locks: those tasks until the caller's transaction ends.
+-- Raises: nothing of its own (lock_timeout and deadlock errors pass through).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._lock_tasks(task_ids bigint[], skip_locked boolean default false)
+returns bigint[]
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    locked bigint[];
+begin
+    -- Two statements: SKIP LOCKED is part of the statement, not a parameter.
+    if skip_locked then
+        select array_agg(l.id order by l.id) into locked
+          from (select t.id from jobmon.task t where t.id = any (task_ids)
+                 order by t.id
+                   for no key update of t skip locked) l;
+    else
+        select array_agg(l.id order by l.id) into locked
+          from (select t.id from jobmon.task t where t.id = any (task_ids)
+                 order by t.id
+                   for no key update of t) l;
+    end if;
+    return locked;
+end;
+$$;
+comment on function jobmon._lock_tasks(bigint[], boolean) is
+    'Internal. Locks the tasks of task_ids FOR NO KEY UPDATE in ascending id order (with skip_locked, passing over those others hold) and returns the ids locked, ascending (NULL: none). The lock order of every function: tasks before task instances, ascending id.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._transition_task_instance(task_instance_id bigint, new_status text,
@@ -315,11 +360,7 @@ declare
     settled jobmon.task_instance_transition_result[];
     lost    bigint[];  -- decided 'applied', but the UPDATE's re-check found another status
 begin
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     for pass in 1..3 loop
         with requested as (

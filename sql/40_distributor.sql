@@ -239,11 +239,7 @@ begin
 
     -- Lock the tasks first (the move takes the same locks again at no cost),
     -- so that which instances are stale attempts is decided under the locks.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
@@ -340,11 +336,7 @@ begin
     -- reset or queued again meanwhile) is told to die instead (I -> K, with its
     -- submitted_date: its job is on the cluster) and comes back 'stale'.
     -- Decided under the task locks, which the moves take again at no cost.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
@@ -421,13 +413,9 @@ begin
                   hint = 'Pass one distributor id per step, in the same order. Nothing was changed.';
     end if;
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti
-                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
-                        and ti.array_step_id = any (array_step_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
+                                        and ti.array_step_id = any (array_step_ids)));
 
     return query
     with pairs as (
@@ -511,11 +499,7 @@ begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false),
             jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     return query
     with requested as (

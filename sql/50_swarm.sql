@@ -109,11 +109,7 @@ begin
     end if;
 
     -- Lock the tasks first, in ascending id order; decide after.
-    perform 1
-       from jobmon.task t
-      where t.id = any (task_ids)
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(task_ids);
 
     -- Decide on a snapshot taken after the locks (a new statement).
     select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.decision order by d.id), '{}'),
@@ -237,16 +233,12 @@ begin
     perform jobmon._require_interval('launched_grace', launched_grace, true);
 
     -- The tasks of the overdue candidates, in id order, skipping the held ones.
-    select array_agg(l.id order by l.id) into locked_tasks
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id
-                                       from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('R', 'O')
-                                        and ti.report_by_date < now()))
-             order by t.id
-               for no key update of t skip locked) l;
+    locked_tasks := jobmon._lock_tasks(array(select ti.task_id
+                                               from jobmon.task_instance ti
+                                              where ti.workflow_run_id = run_id
+                                                and ti.status in ('R', 'O')
+                                                and ti.report_by_date < now()),
+                                       skip_locked => true);
     if locked_tasks is null then
         return;
     end if;
@@ -340,14 +332,9 @@ begin
     end if;
     mode := case when hot then 'hot' else 'cold' end;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                        where ti.workflow_run_id = run_id
+                                          and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')));
     if locked is null then
         return;
     end if;
@@ -469,12 +456,12 @@ begin
             using errcode = '22004', hint = 'Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one.';
     end if;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id from jobmon.task t
+                                        where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)));
+    -- Read again after the locks: a task a cascade in flight finished (D) is not reset.
+    select array_agg(t.id order by t.id) into locked
+      from jobmon.task t
+     where t.id = any (locked) and jobmon._resets_on_resume(t.status, reset_running);
     if locked is null then
         return;
     end if;

@@ -119,16 +119,11 @@ begin
     )
     select array_agg(i.id) into created from inserted i;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-              join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
-                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
-                     resource_scales, fallback_queues, reset_if_running)
-                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
-             where t.workflow_id = wf_id
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id
+                                         from jobmon.task t
+                                         join unnest(r_node, r_hash) q(node_id, task_args_hash)
+                                           on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+                                        where t.workflow_id = wf_id));
 
     -- Decided under the locks; a fresh task-instance id only when a task is reset.
     if exists (select 1 from jobmon.task t
