@@ -882,6 +882,32 @@ $$;
 COMMENT ON FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) IS 'Internal. Raises 22004 (NULL, unless may_be_null), 22023 (blank) or 22001 (over 20 characters) unless jobmon._usable_distributor_id() accepts the id.';
 
 --
+-- Name: _require_found(text, text, text, bigint, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if id is null then
+        raise exception '%_id must not be NULL', table_name
+            using errcode = '22004', hint = format('Nothing was changed. Pass the id of a %s.', replace(table_name, '_', ' '));
+    end if;
+    if not row_exists then
+        raise exception '% id: % not found', model, id
+            using errcode = not_found_errcode, hint = format('Nothing was changed. Check the id against jobmon.%s.', table_name);
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean) IS 'Internal. Raises 22004 for a NULL id of a jobmon.<table_name> row and not_found_errcode (''<model> id: <id> not found'') when row_exists is false.';
+
+--
 -- Name: _require_interval(text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -964,14 +990,8 @@ CREATE FUNCTION jobmon._require_workflow(workflow_id bigint) RETURNS void
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-    if workflow_id is null then
-        raise exception 'workflow_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow.';
-    end if;
-    if not exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id) then
-        raise exception 'Workflow id: % not found', workflow_id
-            using errcode = 'JM011', hint = 'Nothing was changed. Check the id against jobmon.workflow.';
-    end if;
+    perform jobmon._require_found('workflow', 'Workflow', 'JM011', workflow_id,
+        exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id));
 end;
 $$;
 
@@ -990,14 +1010,8 @@ CREATE FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) RETURNS voi
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-    if workflow_run_id is null then
-        raise exception 'workflow_run_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow run.';
-    end if;
-    if not exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id) then
-        raise exception 'WorkflowRun id: % not found', workflow_run_id
-            using errcode = 'JM010', hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
-    end if;
+    perform jobmon._require_found('workflow_run', 'WorkflowRun', 'JM010', workflow_run_id,
+        exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id));
 end;
 $$;
 
@@ -4160,6 +4174,12 @@ REVOKE ALL ON FUNCTION jobmon._require_description(description text) FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _require_interval(argument text, value interval); Type: ACL; Schema: jobmon; Owner: -

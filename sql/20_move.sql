@@ -607,10 +607,40 @@ comment on function jobmon._require_description(text) is
     'Internal. Raises 22004 when an error report''s description is NULL, 22001 when it is longer than 65535 characters.';
 
 -- ---------------------------------------------------------------------------
+-- jobmon._require_found(table_name text, model text, not_found_errcode text,
+--     id bigint, row_exists boolean) returns void
+--
+-- Internal. The check of an id argument naming a row of jobmon.<table_name>:
+-- raises 22004 '<table_name>_id must not be NULL' for a NULL id, else
+-- not_found_errcode '<model> id: <id> not found' when row_exists is false
+-- (the caller's lookup). Pure: the caller reads the row.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._require_found(
+    table_name text, model text, not_found_errcode text, id bigint, row_exists boolean)
+returns void
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if id is null then
+        raise exception '%_id must not be NULL', table_name
+            using errcode = '22004', hint = format('Nothing was changed. Pass the id of a %s.', replace(table_name, '_', ' '));
+    end if;
+    if not row_exists then
+        raise exception '% id: % not found', model, id
+            using errcode = not_found_errcode, hint = format('Nothing was changed. Check the id against jobmon.%s.', table_name);
+    end if;
+end;
+$$;
+comment on function jobmon._require_found(text, text, text, bigint, boolean) is
+    'Internal. Raises 22004 for a NULL id of a jobmon.<table_name> row and not_found_errcode (''<model> id: <id> not found'') when row_exists is false.';
+
+-- ---------------------------------------------------------------------------
 -- jobmon._require_workflow_run(workflow_run_id bigint) / _require_workflow(workflow_id bigint)
 --
--- Raise 22004 for NULL and JM010 / JM011 when no such row exists. Read one
--- row by primary key; lock nothing. Internal.
+-- Raise 22004 for NULL and JM010 / JM011 when no such row exists, through
+-- jobmon._require_found(). Read one row by primary key; lock nothing. Internal.
 -- ---------------------------------------------------------------------------
 create or replace function jobmon._require_workflow_run(workflow_run_id bigint)
 returns void
@@ -619,14 +649,8 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if workflow_run_id is null then
-        raise exception 'workflow_run_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow run.';
-    end if;
-    if not exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id) then
-        raise exception 'WorkflowRun id: % not found', workflow_run_id
-            using errcode = 'JM010', hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
-    end if;
+    perform jobmon._require_found('workflow_run', 'WorkflowRun', 'JM010', workflow_run_id,
+        exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id));
 end;
 $$;
 comment on function jobmon._require_workflow_run(bigint) is
@@ -639,14 +663,8 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    if workflow_id is null then
-        raise exception 'workflow_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow.';
-    end if;
-    if not exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id) then
-        raise exception 'Workflow id: % not found', workflow_id
-            using errcode = 'JM011', hint = 'Nothing was changed. Check the id against jobmon.workflow.';
-    end if;
+    perform jobmon._require_found('workflow', 'Workflow', 'JM011', workflow_id,
+        exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id));
 end;
 $$;
 comment on function jobmon._require_workflow(bigint) is
