@@ -236,6 +236,20 @@ CREATE TYPE jobmon.worker_node_task_instance_wire AS (
 COMMENT ON TYPE jobmon.worker_node_task_instance_wire IS 'A task instance as the worker node sees it, in the reference model''s order (to_wire_as_worker_node_task_instance); stdout and stderr are the keys of the task resources'' requested_resources (NULL when missing).';
 
 --
+-- Name: _array_id_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._array_id_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['O', 'R'] $$;
+
+--
+-- Name: FUNCTION _array_id_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._array_id_task_instance_statuses() IS 'Internal. The task-instance statuses on which log_array_distributor_ids() records a job id (O, R).';
+
+--
 -- Name: _attempts_left(integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -413,6 +427,20 @@ $$;
 COMMENT ON FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) IS 'Internal. Creates, replaces or (definition NULL) drops a trigger only when it differs from the definition given, so re-applying a file takes no table lock.';
 
 --
+-- Name: _error_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._error_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['E', 'Z', 'U', 'F'] $$;
+
+--
+-- Name: FUNCTION _error_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._error_task_instance_statuses() IS 'Internal. The task-instance statuses an error report may ask for (E, Z, U, F).';
+
+--
 -- Name: _feed_cluster_tag(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -428,6 +456,48 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon._feed_cluster_tag() IS 'Internal. This cluster''s part of a jobmon.task_status_changes() cursor: 1 .. 2^19 - 1 from pg_control_system().system_identifier, times 2^44.';
+
+--
+-- Name: _heartbeat_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._heartbeat_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['O', 'R', 'T'] $$;
+
+--
+-- Name: FUNCTION _heartbeat_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._heartbeat_task_instance_statuses() IS 'Internal. The task-instance statuses a worker heartbeat pushes (O, R, T).';
+
+--
+-- Name: _launched_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._launched_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['O', 'R', 'T', 'X', 'K'] $$;
+
+--
+-- Name: FUNCTION _launched_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._launched_task_instance_statuses() IS 'Internal. The task-instance statuses launched and not finished (O, R, T, X, K): where log_distributor_id() records a missing job id.';
+
+--
+-- Name: _live_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._live_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['Q', 'I', 'O', 'R', 'T', 'X', 'K'] $$;
+
+--
+-- Name: FUNCTION _live_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._live_task_instance_statuses() IS 'Internal. The live task-instance statuses (Q, I, O, R, T, X, K): those with a valid move out, the predicate of ix_task_instance_live_by_run.';
 
 --
 -- Name: _lock_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -724,6 +794,20 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon._privileges() IS 'Internal. The grants of the schema by actor (jobmon.deployment_role); anything not listed is the owner''s alone.';
+
+--
+-- Name: _queueable_task_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._queueable_task_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['G', 'A'] $$;
+
+--
+-- Name: FUNCTION _queueable_task_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._queueable_task_statuses() IS 'Internal. The task statuses the swarm queues from (G, A).';
 
 --
 -- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -1464,6 +1548,34 @@ $$;
 COMMENT ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) IS 'Internal. The move of jobmon.transition_task_instance() and of every call-site function: writes with an applied move the non-NULL route columns in columns (nodename, process_group_id, distributor_id, submitted_date, report_by_date and the usage columns) and its history, credited to function_name.';
 
 --
+-- Name: _triaged_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._triaged_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['R', 'O'] $$;
+
+--
+-- Name: FUNCTION _triaged_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._triaged_task_instance_statuses() IS 'Internal. The task-instance statuses the triage sweep moves when overdue (R, O).';
+
+--
+-- Name: _unlaunched_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._unlaunched_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['Q', 'I'] $$;
+
+--
+-- Name: FUNCTION _unlaunched_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._unlaunched_task_instance_statuses() IS 'Internal. The task-instance statuses that never reached the cluster (Q, I).';
+
+--
 -- Name: _usable_distributor_id(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1849,14 +1961,15 @@ begin
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
-     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from and ti.status in ('Q', 'I');
+     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from
+       and ti.status = any (jobmon._unlaunched_task_instance_statuses());
 
     -- Only a task's current attempt may be instantiated. A stale one (its task
     -- was reset or queued again meanwhile) never reached the cluster: it is
     -- finished (K, then F, with an error-log row saying why) and comes back
 -- 'stale' with where it ended.
     select array_agg(m.task_instance_id) filter (where m.outcome = 'applied') into killed
-      from jobmon._move_task_instances(stale_ids, 'K', array['Q', 'I'], function_name => 'instantiate_task_instances') m;
+      from jobmon._move_task_instances(stale_ids, 'K', jobmon._unlaunched_task_instance_statuses(), function_name => 'instantiate_task_instances') m;
     insert into jobmon.task_instance_error_log (task_instance_id, description)
     select m.task_instance_id,
            'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
@@ -2046,7 +2159,7 @@ begin
                    when c.id is null then 'not_found'
                    when c.conflicting then 'conflict'
                    when c.bad then 'invalid'
-                   when c.status <> all (array['O', 'R']) then 'skipped'
+                   when c.status <> all (jobmon._array_id_task_instance_statuses()) then 'skipped'
                    -- A recorded id is kept, as log_distributor_id() keeps it.
                    else (case jobmon._distributor_id_outcome(c.old_did, c.did)
                              when 'record' then 'applied' when 'unchanged' then 'unchanged' else 'ignored' end)
@@ -2057,7 +2170,7 @@ begin
         update jobmon.task_instance ti
            set distributor_id = d.did
           from decided d
-         where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+         where ti.id = d.id and d.decision = 'applied' and ti.status = any (jobmon._array_id_task_instance_statuses())
            and ti.distributor_id is null
         returning ti.id, ti.distributor_id::text as did
     )
@@ -2104,7 +2217,7 @@ begin
         outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
             'distributor_id', distributor_id, 'submitted_date', now(),
             'report_by_date', clock_timestamp() + next_report_increment), 'log_distributor_id')).outcome;
-    elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
+    elsif locked.status = any (jobmon._launched_task_instance_statuses()) then  -- launched or moved on, not finished
         outcome := jobmon._distributor_id_outcome(locked.distributor_id, distributor_id);
         if outcome = 'record' then
             update jobmon.task_instance ti
@@ -2173,10 +2286,10 @@ begin
         raise exception 'error_state must not be NULL'
             using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
     end if;
-    if error_state not in ('E', 'Z', 'U', 'F') then
+    if error_state <> all (jobmon._error_task_instance_statuses()) then
         raise exception 'Unknown error_state: %', quote_literal(jobmon._cut(error_state))
             using errcode = '22023',
-                  detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
+                  detail = 'Error states: ' || jobmon.describe_statuses(jobmon._error_task_instance_statuses()) || '.',
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
@@ -2220,7 +2333,7 @@ declare
 begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
+    if locked.status = any (jobmon._heartbeat_task_instance_statuses()) then  -- launched, running, triaging
         if locked.status = 'T' then  -- back to running, with the new deadline
             perform jobmon._transition_task_instance(ti_id, 'R',
                 jsonb_build_object('report_by_date', clock_timestamp() + next_report_increment), 'log_heartbeat');
@@ -2477,7 +2590,7 @@ begin
                case
                    when t.id is null then 'not_found'
                    when t.array_id is distinct from arr_id then 'wrong_array'
-                   when t.status <> all (array['G', 'A']) then 'skipped'
+                   when t.status <> all (jobmon._queueable_task_statuses()) then 'skipped'
                    when not exists (select 1 from jobmon.task_transition m
                                      where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
                        or not jobmon._attempts_left(t.num_attempts, t.max_attempts)
@@ -2918,7 +3031,7 @@ begin
 
     locked := jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
                                         where ti.workflow_run_id = run_id
-                                          and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')));
+                                          and ti.status = any (jobmon._live_task_instance_statuses())));
     if locked is null then
         return;
     end if;
@@ -2942,7 +3055,7 @@ begin
     -- an earlier call and never launched.
     select array_agg(k.id) into done_ids
       from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
-             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' in ('Q', 'I')
+             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' = any (jobmon._unlaunched_task_instance_statuses())
             union all
             select unnest(pre_k_ids)) k;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
@@ -3051,7 +3164,7 @@ begin
     locked_tasks := jobmon._lock_tasks(array(select ti.task_id
                                                from jobmon.task_instance ti
                                               where ti.workflow_run_id = run_id
-                                                and ti.status in ('R', 'O')
+                                                and ti.status = any (jobmon._triaged_task_instance_statuses())
                                                 and ti.report_by_date < now()),
                                        skip_locked => true);
     if locked_tasks is null then
@@ -3067,7 +3180,7 @@ begin
               from jobmon.task_instance ti
              where ti.workflow_run_id = run_id
                and ti.task_id = any (locked_tasks)
-               and ti.status in ('R', 'O')
+               and ti.status = any (jobmon._triaged_task_instance_statuses())
                and ti.report_by_date < now()
                and (ti.status = 'R' or ti.status_date < now() - launched_grace)
              order by ti.id
@@ -4062,6 +4175,12 @@ GRANT USAGE ON SCHEMA jobmon TO jobmon_swarm;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_worker_node;
 
 --
+-- Name: FUNCTION _array_id_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._array_id_task_instance_statuses() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _attempts_left(num_attempts integer, max_attempts integer); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -4104,10 +4223,34 @@ REVOKE ALL ON FUNCTION jobmon._distributor_id_outcome(recorded text, given text)
 REVOKE ALL ON FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _error_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._error_task_instance_statuses() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _feed_cluster_tag(); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon._feed_cluster_tag() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _heartbeat_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._heartbeat_task_instance_statuses() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _launched_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._launched_task_instance_statuses() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _live_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._live_task_instance_statuses() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: ACL; Schema: jobmon; Owner: -
@@ -4138,6 +4281,12 @@ REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], n
 --
 
 REVOKE ALL ON FUNCTION jobmon._privileges() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _queueable_task_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._queueable_task_statuses() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _refresh_derived_rules(); Type: ACL; Schema: jobmon; Owner: -
@@ -4265,6 +4414,18 @@ REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint,
 --
 
 REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _triaged_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._triaged_task_instance_statuses() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _unlaunched_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._unlaunched_task_instance_statuses() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _usable_distributor_id(distributor_id text); Type: ACL; Schema: jobmon; Owner: -

@@ -291,7 +291,7 @@ declare
 begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
+    if locked.status = any (jobmon._heartbeat_task_instance_statuses()) then  -- launched, running, triaging
         if locked.status = 'T' then  -- back to running, with the new deadline
             perform jobmon._transition_task_instance(ti_id, 'R',
                 jsonb_build_object('report_by_date', clock_timestamp() + next_report_increment), 'log_heartbeat');
@@ -395,10 +395,10 @@ begin
         raise exception 'error_state must not be NULL'
             using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
     end if;
-    if error_state not in ('E', 'Z', 'U', 'F') then
+    if error_state <> all (jobmon._error_task_instance_statuses()) then
         raise exception 'Unknown error_state: %', quote_literal(jobmon._cut(error_state))
             using errcode = '22023',
-                  detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
+                  detail = 'Error states: ' || jobmon.describe_statuses(jobmon._error_task_instance_statuses()) || '.',
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),

@@ -101,7 +101,7 @@ begin
         outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
             'distributor_id', distributor_id, 'submitted_date', now(),
             'report_by_date', clock_timestamp() + next_report_increment), 'log_distributor_id')).outcome;
-    elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
+    elsif locked.status = any (jobmon._launched_task_instance_statuses()) then  -- launched or moved on, not finished
         outcome := jobmon._distributor_id_outcome(locked.distributor_id, distributor_id);
         if outcome = 'record' then
             update jobmon.task_instance ti
@@ -243,14 +243,15 @@ begin
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
-     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from and ti.status in ('Q', 'I');
+     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from
+       and ti.status = any (jobmon._unlaunched_task_instance_statuses());
 
     -- Only a task's current attempt may be instantiated. A stale one (its task
     -- was reset or queued again meanwhile) never reached the cluster: it is
     -- finished (K, then F, with an error-log row saying why) and comes back
 -- 'stale' with where it ended.
     select array_agg(m.task_instance_id) filter (where m.outcome = 'applied') into killed
-      from jobmon._move_task_instances(stale_ids, 'K', array['Q', 'I'], function_name => 'instantiate_task_instances') m;
+      from jobmon._move_task_instances(stale_ids, 'K', jobmon._unlaunched_task_instance_statuses(), function_name => 'instantiate_task_instances') m;
     insert into jobmon.task_instance_error_log (task_instance_id, description)
     select m.task_instance_id,
            'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
@@ -440,7 +441,7 @@ begin
                    when c.id is null then 'not_found'
                    when c.conflicting then 'conflict'
                    when c.bad then 'invalid'
-                   when c.status <> all (array['O', 'R']) then 'skipped'
+                   when c.status <> all (jobmon._array_id_task_instance_statuses()) then 'skipped'
                    -- A recorded id is kept, as log_distributor_id() keeps it.
                    else (case jobmon._distributor_id_outcome(c.old_did, c.did)
                              when 'record' then 'applied' when 'unchanged' then 'unchanged' else 'ignored' end)
@@ -451,7 +452,7 @@ begin
         update jobmon.task_instance ti
            set distributor_id = d.did
           from decided d
-         where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+         where ti.id = d.id and d.decision = 'applied' and ti.status = any (jobmon._array_id_task_instance_statuses())
            and ti.distributor_id is null
         returning ti.id, ti.distributor_id::text as did
     )

@@ -120,7 +120,7 @@ begin
                case
                    when t.id is null then 'not_found'
                    when t.array_id is distinct from arr_id then 'wrong_array'
-                   when t.status <> all (array['G', 'A']) then 'skipped'
+                   when t.status <> all (jobmon._queueable_task_statuses()) then 'skipped'
                    when not exists (select 1 from jobmon.task_transition m
                                      where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
                        or not jobmon._attempts_left(t.num_attempts, t.max_attempts)
@@ -236,7 +236,7 @@ begin
     locked_tasks := jobmon._lock_tasks(array(select ti.task_id
                                                from jobmon.task_instance ti
                                               where ti.workflow_run_id = run_id
-                                                and ti.status in ('R', 'O')
+                                                and ti.status = any (jobmon._triaged_task_instance_statuses())
                                                 and ti.report_by_date < now()),
                                        skip_locked => true);
     if locked_tasks is null then
@@ -252,7 +252,7 @@ begin
               from jobmon.task_instance ti
              where ti.workflow_run_id = run_id
                and ti.task_id = any (locked_tasks)
-               and ti.status in ('R', 'O')
+               and ti.status = any (jobmon._triaged_task_instance_statuses())
                and ti.report_by_date < now()
                and (ti.status = 'R' or ti.status_date < now() - launched_grace)
              order by ti.id
@@ -334,7 +334,7 @@ begin
 
     locked := jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
                                         where ti.workflow_run_id = run_id
-                                          and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')));
+                                          and ti.status = any (jobmon._live_task_instance_statuses())));
     if locked is null then
         return;
     end if;
@@ -358,7 +358,7 @@ begin
     -- an earlier call and never launched.
     select array_agg(k.id) into done_ids
       from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
-             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' in ('Q', 'I')
+             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' = any (jobmon._unlaunched_task_instance_statuses())
             union all
             select unnest(pre_k_ids)) k;
     select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
