@@ -191,6 +191,28 @@ CREATE TYPE jobmon.queue_task_batch_result AS (
 COMMENT ON TYPE jobmon.queue_task_batch_result IS 'One row of jobmon.queue_task_batch() per requested task: outcome applied (queued now: task_instance_id, array_batch_num and array_step_id name its new task instance), skipped (not in G or A: task_status says where it is), invalid (the rule table refuses the move to Q), wrong_array (the task belongs to another array), not_found.';
 
 --
+-- Name: task_instance_move_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.task_instance_move_result AS (
+	task_instance_id bigint,
+	task_id bigint,
+	outcome text,
+	previous_status text,
+	status text,
+	task_previous_status text,
+	task_status text,
+	task_num_attempts integer,
+	stale boolean
+);
+
+--
+-- Name: TYPE task_instance_move_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.task_instance_move_result IS 'One row of jobmon._move_task_instances(): a task instance''s outcome in a set-based move, its statuses and its task''s before and after. Used inside the functions only.';
+
+--
 -- Name: task_instance_transition_result; Type: TYPE; Schema: jobmon; Owner: -
 --
 
@@ -605,8 +627,8 @@ CREATE FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_stat
     AS $$
 declare
     todo    bigint[] := task_instance_ids;  -- the ids still to decide
-    decided jobmon.task_instance_transition_result[] := array[]::jobmon.task_instance_transition_result[];
-    settled jobmon.task_instance_transition_result[];
+    decided jobmon.task_instance_move_result[] := array[]::jobmon.task_instance_move_result[];
+    settled jobmon.task_instance_move_result[];
     lost    bigint[];  -- decided 'applied', but the UPDATE's re-check found another status
 begin
     perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
@@ -685,7 +707,7 @@ begin
         select array_agg(row(r.id, d.task_id, coalesce(d.decision, 'not_found'), d.status,
                              case when mv.id is not null then new_status else d.status end,
                              d.task_status, coalesce(c.status, d.task_status), coalesce(c.num_attempts, d.num_attempts),
-                             null, d.stale)::jobmon.task_instance_transition_result)
+                             d.stale)::jobmon.task_instance_move_result)
                    filter (where d.decision is distinct from 'applied' or mv.id is not null),
                array_agg(r.id) filter (where d.decision = 'applied' and mv.id is null)
           into settled, lost
@@ -1944,7 +1966,7 @@ CREATE FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) RE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
     stale_ids bigint[];
     killed    bigint[];
 begin
@@ -1975,15 +1997,11 @@ begin
            'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
       from jobmon._move_task_instances(killed, 'F', array['K'], function_name => 'instantiate_task_instances') m
      where m.outcome = 'applied';
-    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
-                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
-                     ::jobmon.task_instance_transition_result)
-      into moves
+    select array_agg(m::jobmon.task_instance_move_result) into moves
       from jobmon._move_task_instances(array(
                select u.id from unnest(task_instance_ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
                'I', array['Q'], array['Q'], function_name => 'instantiate_task_instances') m;
-    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, null, true)
-                                   ::jobmon.task_instance_transition_result
+    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, true)::jobmon.task_instance_move_result
                               from unnest(stale_ids) u(id));
     -- A new statement, so a new snapshot: the wire form as it is after the move.
     return query
@@ -2050,7 +2068,7 @@ declare
     batch_num constant integer := launch_array_batch.array_batch_num;
     ids       bigint[];
     stale_ids bigint[];
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
 begin
     if arr_id is null or batch_num is null or next_report_increment is null then
         raise exception '% must not be NULL',
@@ -2082,7 +2100,7 @@ begin
     select array_agg(row(m.task_instance_id, m.task_id, case when m.task_instance_id = any (stale_ids) then 'stale'
                                                              else m.outcome end,
                          m.previous_status, m.status, m.task_previous_status, m.task_status, m.task_num_attempts,
-                         null, m.stale)::jobmon.task_instance_transition_result)
+                         m.stale)::jobmon.task_instance_move_result)
       into moves
       from (select k.* from jobmon._move_task_instances(stale_ids, 'K', array['I'], null, null, true, 'launch_array_batch') k
             union all
@@ -3017,10 +3035,10 @@ declare
     error_ids  bigint[];
     done_ids   bigint[];
     pre_k_ids  bigint[];
-    kill_rows  jsonb;
-    done_rows  jsonb;
-    fatal_rows jsonb;
-    error_rows jsonb;
+    kill_rows  jobmon.task_instance_move_result[];
+    done_rows  jobmon.task_instance_move_result[];
+    fatal_rows jobmon.task_instance_move_result[];
+    error_rows jobmon.task_instance_move_result[];
 begin
     perform jobmon._require_workflow_run(run_id);
     if hot is null then
@@ -3046,31 +3064,29 @@ begin
       from jobmon.task_instance ti
      where ti.workflow_run_id = run_id and ti.task_id = any (locked);
 
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
-      from jobmon._move_task_instances(
-               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
-               function_name => 'terminate_workflow_run') m;
+    kill_rows := array(select m::jobmon.task_instance_move_result from jobmon._move_task_instances(
+                           kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
+                           function_name => 'terminate_workflow_run') m);
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
     -- an earlier call and never launched.
     select array_agg(k.id) into done_ids
-      from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
-             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' = any (jobmon._unlaunched_task_instance_statuses())
+      from (select k.task_instance_id as id from unnest(kill_rows) k
+             where k.outcome = 'applied' and k.previous_status = any (jobmon._unlaunched_task_instance_statuses())
             union all
             select unnest(pre_k_ids)) k;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m;
+    done_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m);
+    fatal_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m);
+    error_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m);
 
     return query
     with steps as (
         select s.step, r.*
           from (values (1, kill_rows), (2, done_rows), (3, fatal_rows), (4, error_rows)) s(step, rows_)
-         cross join lateral jsonb_to_recordset(s.rows_) as r(task_instance_id bigint, task_id bigint, outcome text,
-               previous_status text, status text, task_status text, stale boolean)
+         cross join lateral unnest(s.rows_) r
     ),
     per_instance as (
         select s.task_instance_id, s.task_id,

@@ -356,8 +356,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
     todo    bigint[] := task_instance_ids;  -- the ids still to decide
-    decided jobmon.task_instance_transition_result[] := array[]::jobmon.task_instance_transition_result[];
-    settled jobmon.task_instance_transition_result[];
+    decided jobmon.task_instance_move_result[] := array[]::jobmon.task_instance_move_result[];
+    settled jobmon.task_instance_move_result[];
     lost    bigint[];  -- decided 'applied', but the UPDATE's re-check found another status
 begin
     perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
@@ -436,7 +436,7 @@ begin
         select array_agg(row(r.id, d.task_id, coalesce(d.decision, 'not_found'), d.status,
                              case when mv.id is not null then new_status else d.status end,
                              d.task_status, coalesce(c.status, d.task_status), coalesce(c.num_attempts, d.num_attempts),
-                             null, d.stale)::jobmon.task_instance_transition_result)
+                             d.stale)::jobmon.task_instance_move_result)
                    filter (where d.decision is distinct from 'applied' or mv.id is not null),
                array_agg(r.id) filter (where d.decision = 'applied' and mv.id is null)
           into settled, lost

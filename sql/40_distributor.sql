@@ -226,7 +226,7 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
     stale_ids bigint[];
     killed    bigint[];
 begin
@@ -257,15 +257,11 @@ begin
            'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
       from jobmon._move_task_instances(killed, 'F', array['K'], function_name => 'instantiate_task_instances') m
      where m.outcome = 'applied';
-    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
-                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
-                     ::jobmon.task_instance_transition_result)
-      into moves
+    select array_agg(m::jobmon.task_instance_move_result) into moves
       from jobmon._move_task_instances(array(
                select u.id from unnest(task_instance_ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
                'I', array['Q'], array['Q'], function_name => 'instantiate_task_instances') m;
-    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, null, true)
-                                   ::jobmon.task_instance_transition_result
+    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, true)::jobmon.task_instance_move_result
                               from unnest(stale_ids) u(id));
     -- A new statement, so a new snapshot: the wire form as it is after the move.
     return query
@@ -314,7 +310,7 @@ declare
     batch_num constant integer := launch_array_batch.array_batch_num;
     ids       bigint[];
     stale_ids bigint[];
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
 begin
     if arr_id is null or batch_num is null or next_report_increment is null then
         raise exception '% must not be NULL',
@@ -346,7 +342,7 @@ begin
     select array_agg(row(m.task_instance_id, m.task_id, case when m.task_instance_id = any (stale_ids) then 'stale'
                                                              else m.outcome end,
                          m.previous_status, m.status, m.task_previous_status, m.task_status, m.task_num_attempts,
-                         null, m.stale)::jobmon.task_instance_transition_result)
+                         m.stale)::jobmon.task_instance_move_result)
       into moves
       from (select k.* from jobmon._move_task_instances(stale_ids, 'K', array['I'], null, null, true, 'launch_array_batch') k
             union all

@@ -320,10 +320,10 @@ declare
     error_ids  bigint[];
     done_ids   bigint[];
     pre_k_ids  bigint[];
-    kill_rows  jsonb;
-    done_rows  jsonb;
-    fatal_rows jsonb;
-    error_rows jsonb;
+    kill_rows  jobmon.task_instance_move_result[];
+    done_rows  jobmon.task_instance_move_result[];
+    fatal_rows jobmon.task_instance_move_result[];
+    error_rows jobmon.task_instance_move_result[];
 begin
     perform jobmon._require_workflow_run(run_id);
     if hot is null then
@@ -349,31 +349,29 @@ begin
       from jobmon.task_instance ti
      where ti.workflow_run_id = run_id and ti.task_id = any (locked);
 
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
-      from jobmon._move_task_instances(
-               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
-               function_name => 'terminate_workflow_run') m;
+    kill_rows := array(select m::jobmon.task_instance_move_result from jobmon._move_task_instances(
+                           kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
+                           function_name => 'terminate_workflow_run') m);
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
     -- an earlier call and never launched.
     select array_agg(k.id) into done_ids
-      from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
-             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' = any (jobmon._unlaunched_task_instance_statuses())
+      from (select k.task_instance_id as id from unnest(kill_rows) k
+             where k.outcome = 'applied' and k.previous_status = any (jobmon._unlaunched_task_instance_statuses())
             union all
             select unnest(pre_k_ids)) k;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m;
+    done_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m);
+    fatal_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m);
+    error_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m);
 
     return query
     with steps as (
         select s.step, r.*
           from (values (1, kill_rows), (2, done_rows), (3, fatal_rows), (4, error_rows)) s(step, rows_)
-         cross join lateral jsonb_to_recordset(s.rows_) as r(task_instance_id bigint, task_id bigint, outcome text,
-               previous_status text, status text, task_status text, stale boolean)
+         cross join lateral unnest(s.rows_) r
     ),
     per_instance as (
         select s.task_instance_id, s.task_id,
