@@ -2,9 +2,9 @@
 -- (jobmon._transition_task_instance() and its public door
 -- jobmon.transition_task_instance(); the result type is in
 -- migrations/0001_schema.sql), many at once (jobmon._move_task_instances(),
--- for the batch, sweep and resume functions), and the internal helpers the
--- routes of more than one actor share. Applied repeatably by the post-apply
--- step (create or replace).
+-- for the batch, sweep and resume functions), and the internal functions
+-- the routes of more than one actor share. Applied repeatably by the
+-- post-apply step (create or replace).
 --
 -- The lock order every function follows is stated once, in the header of
 -- jobmon._lock_tasks() below.
@@ -21,7 +21,7 @@
 --   4. write the route's columns (and error-log row) only when that move was
 --      applied, and return the state after the call.
 --
--- The internal helpers here run with their caller's rights and plan
+-- The internal functions here run with their caller's rights and plan
 -- settings (no SECURITY DEFINER, no plan_cache_mode of their own): only the
 -- owner may call them, their callers are the routes, which already run as
 -- the owner with generic plans, and switching again costs on every call.

@@ -3,9 +3,9 @@
 -- reference model's to_wire_as_worker_node_task_instance column for column)
 -- and one function per report: log_running, log_heartbeat, log_done,
 -- log_error (also the reconciler's). Result types are in
--- migrations/0003_call_sites.sql; the shared helpers and the pattern the
--- reports follow are in sql/20_move.sql. Applied repeatably by the
--- post-apply step (create or replace).
+-- migrations/0003_call_sites.sql; the shared internal functions and the
+-- pattern the reports follow are in sql/20_move.sql. Applied repeatably by
+-- the post-apply step (create or replace).
 
 -- ---------------------------------------------------------------------------
 -- jobmon._worker_node_task_instance(task_instance_id bigint)
