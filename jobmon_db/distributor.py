@@ -1,6 +1,6 @@
 """What the distributor and its reconciler report about one task instance (psycopg 3, sync and async).
 
-One SQL function per route (sql/50_distributor.sql), following the pattern
+One SQL function per route (sql/40_distributor.sql), following the pattern
 of jobmon_db.worker_node. The functions never commit.
 """
 

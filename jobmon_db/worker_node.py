@@ -1,6 +1,6 @@
 """What the worker node reports about its task instance (psycopg 3, sync and async).
 
-One SQL function per route (sql/40_worker_node.sql): each locks the task,
+One SQL function per route (sql/30_worker_node.sql): each locks the task,
 then the task instance, decides from the status as locked, moves the status
 through jobmon.transition_task_instance() and writes the route's columns only
 when that move was applied. A repeated report answers with the current state

@@ -191,6 +191,28 @@ CREATE TYPE jobmon.queue_task_batch_result AS (
 COMMENT ON TYPE jobmon.queue_task_batch_result IS 'One row of jobmon.queue_task_batch() per requested task: outcome applied (queued now: task_instance_id, array_batch_num and array_step_id name its new task instance), skipped (not in G or A: task_status says where it is), invalid (the rule table refuses the move to Q), wrong_array (the task belongs to another array), not_found.';
 
 --
+-- Name: task_instance_move_result; Type: TYPE; Schema: jobmon; Owner: -
+--
+
+CREATE TYPE jobmon.task_instance_move_result AS (
+	task_instance_id bigint,
+	task_id bigint,
+	outcome text,
+	previous_status text,
+	status text,
+	task_previous_status text,
+	task_status text,
+	task_num_attempts integer,
+	stale boolean
+);
+
+--
+-- Name: TYPE task_instance_move_result; Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON TYPE jobmon.task_instance_move_result IS 'One row of jobmon._move_task_instances(): a task instance''s outcome in a set-based move, its statuses and its task''s before and after. Used inside the functions only.';
+
+--
 -- Name: task_instance_transition_result; Type: TYPE; Schema: jobmon; Owner: -
 --
 
@@ -234,6 +256,20 @@ CREATE TYPE jobmon.worker_node_task_instance_wire AS (
 --
 
 COMMENT ON TYPE jobmon.worker_node_task_instance_wire IS 'A task instance as the worker node sees it, in the reference model''s order (to_wire_as_worker_node_task_instance); stdout and stderr are the keys of the task resources'' requested_resources (NULL when missing).';
+
+--
+-- Name: _array_id_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._array_id_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['O', 'R'] $$;
+
+--
+-- Name: FUNCTION _array_id_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._array_id_task_instance_statuses() IS 'Internal. The task-instance statuses on which log_array_distributor_ids() records a job id (O, R).';
 
 --
 -- Name: _attempts_left(integer, integer); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -413,6 +449,20 @@ $$;
 COMMENT ON FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) IS 'Internal. Creates, replaces or (definition NULL) drops a trigger only when it differs from the definition given, so re-applying a file takes no table lock.';
 
 --
+-- Name: _error_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._error_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['E', 'Z', 'U', 'F'] $$;
+
+--
+-- Name: FUNCTION _error_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._error_task_instance_statuses() IS 'Internal. The task-instance statuses an error report may ask for (E, Z, U, F).';
+
+--
 -- Name: _feed_cluster_tag(); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -428,6 +478,48 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon._feed_cluster_tag() IS 'Internal. This cluster''s part of a jobmon.task_status_changes() cursor: 1 .. 2^19 - 1 from pg_control_system().system_identifier, times 2^44.';
+
+--
+-- Name: _heartbeat_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._heartbeat_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['O', 'R', 'T'] $$;
+
+--
+-- Name: FUNCTION _heartbeat_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._heartbeat_task_instance_statuses() IS 'Internal. The task-instance statuses a worker heartbeat pushes (O, R, T).';
+
+--
+-- Name: _launched_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._launched_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['O', 'R', 'T', 'X', 'K'] $$;
+
+--
+-- Name: FUNCTION _launched_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._launched_task_instance_statuses() IS 'Internal. The task-instance statuses launched and not finished (O, R, T, X, K): where log_distributor_id() records a missing job id.';
+
+--
+-- Name: _live_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._live_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['Q', 'I', 'O', 'R', 'T', 'X', 'K'] $$;
+
+--
+-- Name: FUNCTION _live_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._live_task_instance_statuses() IS 'Internal. The live task-instance statuses (Q, I, O, R, T, X, K): those with a valid move out, the predicate of ix_task_instance_live_by_run.';
 
 --
 -- Name: _lock_task_instance(bigint); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -475,6 +567,39 @@ $$;
 COMMENT ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) IS 'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
 
 --
+-- Name: _lock_tasks(bigint[], boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._lock_tasks(task_ids bigint[], skip_locked boolean DEFAULT false) RETURNS bigint[]
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+    locked bigint[];
+begin
+    -- Two statements: SKIP LOCKED is part of the statement, not a parameter.
+    if skip_locked then
+        select array_agg(l.id order by l.id) into locked
+          from (select t.id from jobmon.task t where t.id = any (task_ids)
+                 order by t.id
+                   for no key update of t skip locked) l;
+    else
+        select array_agg(l.id order by l.id) into locked
+          from (select t.id from jobmon.task t where t.id = any (task_ids)
+                 order by t.id
+                   for no key update of t) l;
+    end if;
+    return locked;
+end;
+$$;
+
+--
+-- Name: FUNCTION _lock_tasks(task_ids bigint[], skip_locked boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._lock_tasks(task_ids bigint[], skip_locked boolean) IS 'Internal. Locks the tasks of task_ids FOR NO KEY UPDATE in ascending id order (with skip_locked, passing over those others hold) and returns the ids locked, ascending (NULL: none). The lock order of every function: tasks before task instances, ascending id.';
+
+--
 -- Name: _may_reset(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -502,15 +627,11 @@ CREATE FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], new_stat
     AS $$
 declare
     todo    bigint[] := task_instance_ids;  -- the ids still to decide
-    decided jobmon.task_instance_transition_result[] := array[]::jobmon.task_instance_transition_result[];
-    settled jobmon.task_instance_transition_result[];
+    decided jobmon.task_instance_move_result[] := array[]::jobmon.task_instance_move_result[];
+    settled jobmon.task_instance_move_result[];
     lost    bigint[];  -- decided 'applied', but the UPDATE's re-check found another status
 begin
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     for pass in 1..3 loop
         with requested as (
@@ -586,7 +707,7 @@ begin
         select array_agg(row(r.id, d.task_id, coalesce(d.decision, 'not_found'), d.status,
                              case when mv.id is not null then new_status else d.status end,
                              d.task_status, coalesce(c.status, d.task_status), coalesce(c.num_attempts, d.num_attempts),
-                             null, d.stale)::jobmon.task_instance_transition_result)
+                             d.stale)::jobmon.task_instance_move_result)
                    filter (where d.decision is distinct from 'applied' or mv.id is not null),
                array_agg(r.id) filter (where d.decision = 'applied' and mv.id is null)
           into settled, lost
@@ -695,6 +816,20 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon._privileges() IS 'Internal. The grants of the schema by actor (jobmon.deployment_role); anything not listed is the owner''s alone.';
+
+--
+-- Name: _queueable_task_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._queueable_task_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['G', 'A'] $$;
+
+--
+-- Name: FUNCTION _queueable_task_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._queueable_task_statuses() IS 'Internal. The task statuses the swarm queues from (G, A).';
 
 --
 -- Name: _refresh_derived_rules(); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -853,6 +988,32 @@ $$;
 COMMENT ON FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) IS 'Internal. Raises 22004 (NULL, unless may_be_null), 22023 (blank) or 22001 (over 20 characters) unless jobmon._usable_distributor_id() accepts the id.';
 
 --
+-- Name: _require_found(text, text, text, bigint, boolean); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+    if id is null then
+        raise exception '%_id must not be NULL', table_name
+            using errcode = '22004', hint = format('Nothing was changed. Pass the id of a %s.', replace(table_name, '_', ' '));
+    end if;
+    if not row_exists then
+        raise exception '% id: % not found', model, id
+            using errcode = not_found_errcode, hint = format('Nothing was changed. Check the id against jobmon.%s.', table_name);
+    end if;
+end;
+$$;
+
+--
+-- Name: FUNCTION _require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean) IS 'Internal. Raises 22004 for a NULL id of a jobmon.<table_name> row and not_found_errcode (''<model> id: <id> not found'') when row_exists is false.';
+
+--
 -- Name: _require_interval(text, interval); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -935,14 +1096,8 @@ CREATE FUNCTION jobmon._require_workflow(workflow_id bigint) RETURNS void
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-    if workflow_id is null then
-        raise exception 'workflow_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow.';
-    end if;
-    if not exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id) then
-        raise exception 'Workflow id: % not found', workflow_id
-            using errcode = 'JM011', hint = 'Nothing was changed. Check the id against jobmon.workflow.';
-    end if;
+    perform jobmon._require_found('workflow', 'Workflow', 'JM011', workflow_id,
+        exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id));
 end;
 $$;
 
@@ -961,14 +1116,8 @@ CREATE FUNCTION jobmon._require_workflow_run(workflow_run_id bigint) RETURNS voi
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-    if workflow_run_id is null then
-        raise exception 'workflow_run_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow run.';
-    end if;
-    if not exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id) then
-        raise exception 'WorkflowRun id: % not found', workflow_run_id
-            using errcode = 'JM010', hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
-    end if;
+    perform jobmon._require_found('workflow_run', 'WorkflowRun', 'JM010', workflow_run_id,
+        exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id));
 end;
 $$;
 
@@ -1421,6 +1570,34 @@ $$;
 COMMENT ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) IS 'Internal. The move of jobmon.transition_task_instance() and of every call-site function: writes with an applied move the non-NULL route columns in columns (nodename, process_group_id, distributor_id, submitted_date, report_by_date and the usage columns) and its history, credited to function_name.';
 
 --
+-- Name: _triaged_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._triaged_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['R', 'O'] $$;
+
+--
+-- Name: FUNCTION _triaged_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._triaged_task_instance_statuses() IS 'Internal. The task-instance statuses the triage sweep moves when overdue (R, O).';
+
+--
+-- Name: _unlaunched_task_instance_statuses(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon._unlaunched_task_instance_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ select array['Q', 'I'] $$;
+
+--
+-- Name: FUNCTION _unlaunched_task_instance_statuses(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon._unlaunched_task_instance_statuses() IS 'Internal. The task-instance statuses that never reached the cluster (Q, I).';
+
+--
 -- Name: _usable_distributor_id(text); Type: FUNCTION; Schema: jobmon; Owner: -
 --
 
@@ -1613,16 +1790,11 @@ begin
     )
     select array_agg(i.id) into created from inserted i;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-              join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
-                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
-                     resource_scales, fallback_queues, reset_if_running)
-                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
-             where t.workflow_id = wf_id
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id
+                                         from jobmon.task t
+                                         join unnest(r_node, r_hash) q(node_id, task_args_hash)
+                                           on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+                                        where t.workflow_id = wf_id));
 
     -- Decided under the locks; a fresh task-instance id only when a task is reset.
     if exists (select 1 from jobmon.task t
@@ -1794,7 +1966,7 @@ CREATE FUNCTION jobmon.instantiate_task_instances(task_instance_ids bigint[]) RE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
     stale_ids bigint[];
     killed    bigint[];
 begin
@@ -1807,36 +1979,29 @@ begin
 
     -- Lock the tasks first (the move takes the same locks again at no cost),
     -- so that which instances are stale attempts is decided under the locks.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
-     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from and ti.status in ('Q', 'I');
+     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from
+       and ti.status = any (jobmon._unlaunched_task_instance_statuses());
 
     -- Only a task's current attempt may be instantiated. A stale one (its task
     -- was reset or queued again meanwhile) never reached the cluster: it is
     -- finished (K, then F, with an error-log row saying why) and comes back
 -- 'stale' with where it ended.
     select array_agg(m.task_instance_id) filter (where m.outcome = 'applied') into killed
-      from jobmon._move_task_instances(stale_ids, 'K', array['Q', 'I'], function_name => 'instantiate_task_instances') m;
+      from jobmon._move_task_instances(stale_ids, 'K', jobmon._unlaunched_task_instance_statuses(), function_name => 'instantiate_task_instances') m;
     insert into jobmon.task_instance_error_log (task_instance_id, description)
     select m.task_instance_id,
            'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
       from jobmon._move_task_instances(killed, 'F', array['K'], function_name => 'instantiate_task_instances') m
      where m.outcome = 'applied';
-    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
-                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
-                     ::jobmon.task_instance_transition_result)
-      into moves
+    select array_agg(m::jobmon.task_instance_move_result) into moves
       from jobmon._move_task_instances(array(
                select u.id from unnest(task_instance_ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
                'I', array['Q'], array['Q'], function_name => 'instantiate_task_instances') m;
-    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, null, true)
-                                   ::jobmon.task_instance_transition_result
+    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, true)::jobmon.task_instance_move_result
                               from unnest(stale_ids) u(id));
     -- A new statement, so a new snapshot: the wire form as it is after the move.
     return query
@@ -1903,7 +2068,7 @@ declare
     batch_num constant integer := launch_array_batch.array_batch_num;
     ids       bigint[];
     stale_ids bigint[];
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
 begin
     if arr_id is null or batch_num is null or next_report_increment is null then
         raise exception '% must not be NULL',
@@ -1926,11 +2091,7 @@ begin
     -- reset or queued again meanwhile) is told to die instead (I -> K, with its
     -- submitted_date: its job is on the cluster) and comes back 'stale'.
     -- Decided under the task locks, which the moves take again at no cost.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
@@ -1939,7 +2100,7 @@ begin
     select array_agg(row(m.task_instance_id, m.task_id, case when m.task_instance_id = any (stale_ids) then 'stale'
                                                              else m.outcome end,
                          m.previous_status, m.status, m.task_previous_status, m.task_status, m.task_num_attempts,
-                         null, m.stale)::jobmon.task_instance_transition_result)
+                         m.stale)::jobmon.task_instance_move_result)
       into moves
       from (select k.* from jobmon._move_task_instances(stale_ids, 'K', array['I'], null, null, true, 'launch_array_batch') k
             union all
@@ -1989,13 +2150,9 @@ begin
                   hint = 'Pass one distributor id per step, in the same order. Nothing was changed.';
     end if;
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti
-                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
-                        and ti.array_step_id = any (array_step_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
+                                        and ti.array_step_id = any (array_step_ids)));
 
     return query
     with pairs as (
@@ -2020,7 +2177,7 @@ begin
                    when c.id is null then 'not_found'
                    when c.conflicting then 'conflict'
                    when c.bad then 'invalid'
-                   when c.status <> all (array['O', 'R']) then 'skipped'
+                   when c.status <> all (jobmon._array_id_task_instance_statuses()) then 'skipped'
                    -- A recorded id is kept, as log_distributor_id() keeps it.
                    else (case jobmon._distributor_id_outcome(c.old_did, c.did)
                              when 'record' then 'applied' when 'unchanged' then 'unchanged' else 'ignored' end)
@@ -2031,7 +2188,7 @@ begin
         update jobmon.task_instance ti
            set distributor_id = d.did
           from decided d
-         where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+         where ti.id = d.id and d.decision = 'applied' and ti.status = any (jobmon._array_id_task_instance_statuses())
            and ti.distributor_id is null
         returning ti.id, ti.distributor_id::text as did
     )
@@ -2078,7 +2235,7 @@ begin
         outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
             'distributor_id', distributor_id, 'submitted_date', now(),
             'report_by_date', clock_timestamp() + next_report_increment), 'log_distributor_id')).outcome;
-    elsif locked.status in ('O', 'R', 'T', 'X', 'K') then  -- launched or moved on, not finished
+    elsif locked.status = any (jobmon._launched_task_instance_statuses()) then  -- launched or moved on, not finished
         outcome := jobmon._distributor_id_outcome(locked.distributor_id, distributor_id);
         if outcome = 'record' then
             update jobmon.task_instance ti
@@ -2147,10 +2304,10 @@ begin
         raise exception 'error_state must not be NULL'
             using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
     end if;
-    if error_state not in ('E', 'Z', 'U', 'F') then
+    if error_state <> all (jobmon._error_task_instance_statuses()) then
         raise exception 'Unknown error_state: %', quote_literal(jobmon._cut(error_state))
             using errcode = '22023',
-                  detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
+                  detail = 'Error states: ' || jobmon.describe_statuses(jobmon._error_task_instance_statuses()) || '.',
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
@@ -2194,7 +2351,7 @@ declare
 begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
+    if locked.status = any (jobmon._heartbeat_task_instance_statuses()) then  -- launched, running, triaging
         if locked.status = 'T' then  -- back to running, with the new deadline
             perform jobmon._transition_task_instance(ti_id, 'R',
                 jsonb_build_object('report_by_date', clock_timestamp() + next_report_increment), 'log_heartbeat');
@@ -2233,11 +2390,7 @@ begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false),
             jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     return query
     with requested as (
@@ -2444,11 +2597,7 @@ begin
     end if;
 
     -- Lock the tasks first, in ascending id order; decide after.
-    perform 1
-       from jobmon.task t
-      where t.id = any (task_ids)
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(task_ids);
 
     -- Decide on a snapshot taken after the locks (a new statement).
     select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.decision order by d.id), '{}'),
@@ -2459,7 +2608,7 @@ begin
                case
                    when t.id is null then 'not_found'
                    when t.array_id is distinct from arr_id then 'wrong_array'
-                   when t.status <> all (array['G', 'A']) then 'skipped'
+                   when t.status <> all (jobmon._queueable_task_statuses()) then 'skipped'
                    when not exists (select 1 from jobmon.task_transition m
                                      where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
                        or not jobmon._attempts_left(t.num_attempts, t.max_attempts)
@@ -2587,12 +2736,12 @@ begin
             using errcode = '22004', hint = 'Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one.';
     end if;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id from jobmon.task t
+                                        where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)));
+    -- Read again after the locks: a task a cascade in flight finished (D) is not reset.
+    select array_agg(t.id order by t.id) into locked
+      from jobmon.task t
+     where t.id = any (locked) and jobmon._resets_on_resume(t.status, reset_running);
     if locked is null then
         return;
     end if;
@@ -2886,10 +3035,10 @@ declare
     error_ids  bigint[];
     done_ids   bigint[];
     pre_k_ids  bigint[];
-    kill_rows  jsonb;
-    done_rows  jsonb;
-    fatal_rows jsonb;
-    error_rows jsonb;
+    kill_rows  jobmon.task_instance_move_result[];
+    done_rows  jobmon.task_instance_move_result[];
+    fatal_rows jobmon.task_instance_move_result[];
+    error_rows jobmon.task_instance_move_result[];
 begin
     perform jobmon._require_workflow_run(run_id);
     if hot is null then
@@ -2898,14 +3047,9 @@ begin
     end if;
     mode := case when hot then 'hot' else 'cold' end;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                        where ti.workflow_run_id = run_id
+                                          and ti.status = any (jobmon._live_task_instance_statuses())));
     if locked is null then
         return;
     end if;
@@ -2920,31 +3064,29 @@ begin
       from jobmon.task_instance ti
      where ti.workflow_run_id = run_id and ti.task_id = any (locked);
 
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
-      from jobmon._move_task_instances(
-               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
-               function_name => 'terminate_workflow_run') m;
+    kill_rows := array(select m::jobmon.task_instance_move_result from jobmon._move_task_instances(
+                           kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
+                           function_name => 'terminate_workflow_run') m);
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
     -- an earlier call and never launched.
     select array_agg(k.id) into done_ids
-      from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
-             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' in ('Q', 'I')
+      from (select k.task_instance_id as id from unnest(kill_rows) k
+             where k.outcome = 'applied' and k.previous_status = any (jobmon._unlaunched_task_instance_statuses())
             union all
             select unnest(pre_k_ids)) k;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m;
+    done_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m);
+    fatal_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m);
+    error_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m);
 
     return query
     with steps as (
         select s.step, r.*
           from (values (1, kill_rows), (2, done_rows), (3, fatal_rows), (4, error_rows)) s(step, rows_)
-         cross join lateral jsonb_to_recordset(s.rows_) as r(task_instance_id bigint, task_id bigint, outcome text,
-               previous_status text, status text, task_status text, stale boolean)
+         cross join lateral unnest(s.rows_) r
     ),
     per_instance as (
         select s.task_instance_id, s.task_id,
@@ -3035,16 +3177,12 @@ begin
     perform jobmon._require_interval('launched_grace', launched_grace, true);
 
     -- The tasks of the overdue candidates, in id order, skipping the held ones.
-    select array_agg(l.id order by l.id) into locked_tasks
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id
-                                       from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('R', 'O')
-                                        and ti.report_by_date < now()))
-             order by t.id
-               for no key update of t skip locked) l;
+    locked_tasks := jobmon._lock_tasks(array(select ti.task_id
+                                               from jobmon.task_instance ti
+                                              where ti.workflow_run_id = run_id
+                                                and ti.status = any (jobmon._triaged_task_instance_statuses())
+                                                and ti.report_by_date < now()),
+                                       skip_locked => true);
     if locked_tasks is null then
         return;
     end if;
@@ -3058,7 +3196,7 @@ begin
               from jobmon.task_instance ti
              where ti.workflow_run_id = run_id
                and ti.task_id = any (locked_tasks)
-               and ti.status in ('R', 'O')
+               and ti.status = any (jobmon._triaged_task_instance_statuses())
                and ti.report_by_date < now()
                and (ti.status = 'R' or ti.status_date < now() - launched_grace)
              order by ti.id
@@ -4053,6 +4191,12 @@ GRANT USAGE ON SCHEMA jobmon TO jobmon_swarm;
 GRANT USAGE ON SCHEMA jobmon TO jobmon_worker_node;
 
 --
+-- Name: FUNCTION _array_id_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._array_id_task_instance_statuses() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _attempts_left(num_attempts integer, max_attempts integer); Type: ACL; Schema: jobmon; Owner: -
 --
 
@@ -4095,16 +4239,46 @@ REVOKE ALL ON FUNCTION jobmon._distributor_id_outcome(recorded text, given text)
 REVOKE ALL ON FUNCTION jobmon._ensure_trigger(on_table regclass, trigger_name name, definition text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION _error_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._error_task_instance_statuses() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _feed_cluster_tag(); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon._feed_cluster_tag() FROM PUBLIC;
 
 --
+-- Name: FUNCTION _heartbeat_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._heartbeat_task_instance_statuses() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _launched_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._launched_task_instance_statuses() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _live_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._live_task_instance_statuses() FROM PUBLIC;
+
+--
 -- Name: FUNCTION _lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text); Type: ACL; Schema: jobmon; Owner: -
 --
 
 REVOKE ALL ON FUNCTION jobmon._lock_task_instance(task_instance_id bigint, OUT status text, OUT task_id bigint, OUT task_status text, OUT stale boolean, OUT report_by_date timestamp with time zone, OUT distributor_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _lock_tasks(task_ids bigint[], skip_locked boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._lock_tasks(task_ids bigint[], skip_locked boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _may_reset(status text); Type: ACL; Schema: jobmon; Owner: -
@@ -4123,6 +4297,12 @@ REVOKE ALL ON FUNCTION jobmon._move_task_instances(task_instance_ids bigint[], n
 --
 
 REVOKE ALL ON FUNCTION jobmon._privileges() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _queueable_task_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._queueable_task_statuses() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _refresh_derived_rules(); Type: ACL; Schema: jobmon; Owner: -
@@ -4159,6 +4339,12 @@ REVOKE ALL ON FUNCTION jobmon._require_description(description text) FROM PUBLIC
 --
 
 REVOKE ALL ON FUNCTION jobmon._require_distributor_id(distributor_id text, may_be_null boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._require_found(table_name text, model text, not_found_errcode text, id bigint, row_exists boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION _require_interval(argument text, value interval); Type: ACL; Schema: jobmon; Owner: -
@@ -4244,6 +4430,18 @@ REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint,
 --
 
 REVOKE ALL ON FUNCTION jobmon._transition_task_instance(task_instance_id bigint, new_status text, columns jsonb, function_name text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION _triaged_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._triaged_task_instance_statuses() FROM PUBLIC;
+
+--
+-- Name: FUNCTION _unlaunched_task_instance_statuses(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon._unlaunched_task_instance_statuses() FROM PUBLIC;
 
 --
 -- Name: FUNCTION _usable_distributor_id(distributor_id text); Type: ACL; Schema: jobmon; Owner: -

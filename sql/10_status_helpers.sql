@@ -314,3 +314,142 @@ end;
 $$;
 comment on function jobmon._require_distributor_id(text, boolean) is
     'Internal. Raises 22004 (NULL, unless may_be_null), 22023 (blank) or 22001 (over 20 characters) unless jobmon._usable_distributor_id() accepts the id.';
+
+-- ---------------------------------------------------------------------------
+-- The status sets of the routes, each named once. Each is a language sql
+-- immutable function with no SET clause (like jobmon._attempts_left()): the
+-- planner inlines it and folds it to a constant array, so `status = any
+-- (jobmon._x())` plans as the literal list would and still proves a partial
+-- index's predicate. Each returns text[] (the status columns are text).
+-- ---------------------------------------------------------------------------
+
+-- ---------------------------------------------------------------------------
+-- jobmon._live_task_instance_statuses() returns text[]
+--
+-- The live task-instance statuses: every status with a valid move out (the
+-- predicate of the partial index ix_task_instance_live_by_run, which a test
+-- holds to this list). Used by: jobmon.terminate_workflow_run().
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._live_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['Q', 'I', 'O', 'R', 'T', 'X', 'K'] $$;
+comment on function jobmon._live_task_instance_statuses() is
+    'Internal. The live task-instance statuses (Q, I, O, R, T, X, K): those with a valid move out, the predicate of ix_task_instance_live_by_run.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._unlaunched_task_instance_statuses() returns text[]
+--
+-- The statuses of a task instance that never reached the cluster (queued,
+-- instantiated). Used by: jobmon.instantiate_task_instances(),
+-- jobmon.terminate_workflow_run().
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._unlaunched_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['Q', 'I'] $$;
+comment on function jobmon._unlaunched_task_instance_statuses() is
+    'Internal. The task-instance statuses that never reached the cluster (Q, I).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._launched_task_instance_statuses() returns text[]
+--
+-- The statuses of a launched task instance that has not finished: the ones
+-- jobmon.log_distributor_id() records a missing job id on.
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._launched_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['O', 'R', 'T', 'X', 'K'] $$;
+comment on function jobmon._launched_task_instance_statuses() is
+    'Internal. The task-instance statuses launched and not finished (O, R, T, X, K): where log_distributor_id() records a missing job id.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._array_id_task_instance_statuses() returns text[]
+--
+-- The statuses on which jobmon.log_array_distributor_ids() records a job id
+-- (launched, running).
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._array_id_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['O', 'R'] $$;
+comment on function jobmon._array_id_task_instance_statuses() is
+    'Internal. The task-instance statuses on which log_array_distributor_ids() records a job id (O, R).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._heartbeat_task_instance_statuses() returns text[]
+--
+-- The statuses whose report_by_date a worker's heartbeat pushes (launched,
+-- running, triaging). Used by: jobmon.log_heartbeat().
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._heartbeat_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['O', 'R', 'T'] $$;
+comment on function jobmon._heartbeat_task_instance_statuses() is
+    'Internal. The task-instance statuses a worker heartbeat pushes (O, R, T).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._triaged_task_instance_statuses() returns text[]
+--
+-- The statuses the triage sweep looks at when overdue (R -> T, O -> X).
+-- Used by: jobmon.triage_overdue().
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._triaged_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['R', 'O'] $$;
+comment on function jobmon._triaged_task_instance_statuses() is
+    'Internal. The task-instance statuses the triage sweep moves when overdue (R, O).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._error_task_instance_statuses() returns text[]
+--
+-- The statuses an error report may ask for (application, resource, unknown
+-- error, fatal), in the order error messages list them. Used by:
+-- jobmon.log_error().
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._error_task_instance_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['E', 'Z', 'U', 'F'] $$;
+comment on function jobmon._error_task_instance_statuses() is
+    'Internal. The task-instance statuses an error report may ask for (E, Z, U, F).';
+
+-- ---------------------------------------------------------------------------
+-- jobmon._queueable_task_statuses() returns text[]
+--
+-- The task statuses the swarm queues from (registered, adjusting
+-- resources). Used by: jobmon.queue_task_batch().
+-- Pure; inlined (no SET clause: it names nothing search_path could change).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._queueable_task_statuses()
+returns text[]
+language sql
+immutable
+parallel safe
+as $$ select array['G', 'A'] $$;
+comment on function jobmon._queueable_task_statuses() is
+    'Internal. The task statuses the swarm queues from (G, A).';

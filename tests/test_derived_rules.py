@@ -235,7 +235,7 @@ def test_the_live_statuses_are_those_with_a_valid_move_out_and_the_live_index_li
 
     live = live_task_instance_statuses(conn)
     assert live == {status for status, _ in VALID}
-    # The partial index of the live instances (and the queries it serves) must write them literally.
+    # The partial index of the live instances writes them literally (the queries name them, test_write_path.py).
     predicate = conn.execute(
         "select pg_get_expr(i.indpred, i.indrelid) from pg_index i"
         " where i.indexrelid = 'jobmon.ix_task_instance_live_by_run'::regclass"

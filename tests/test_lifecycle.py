@@ -123,7 +123,7 @@ def test_migrate_killed_with_sigkill_inside_a_migration_is_finished_by_the_next_
 def test_migrate_terminated_in_the_middle_of_post_apply_is_finished_by_the_next_run(db_dsn):
     _query(db_dsn, "update jobmon.repeatable_sql set sha256 = 'old' returning 1")
     # The files before it run, then creating transition_task_instance waits for this session.
-    assert "20_transition_task_instance.sql" in ALL_SQL_FILES[1:], "pick a function of a later sql/ file to block on"
+    assert "20_move.sql" in ALL_SQL_FILES[1:], "pick a function of a later sql/ file to block on"
     with _holding(db_dsn, "drop function jobmon.transition_task_instance(bigint, text)"):
         process = _start_migrate(db_dsn)
         pid = _wait_until_blocked(db_dsn, process)
@@ -238,7 +238,7 @@ def test_a_function_dropped_by_hand_is_missing_in_status_and_restored_by_migrate
 def test_the_generated_public_move_dropped_by_hand_is_restored_by_migrate(db_dsn, capsys):
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute("drop function jobmon.transition_task_instance(bigint, text)")
-    assert {s.id: s.state for s in status(db_dsn)}["sql/20_transition_task_instance.sql"] == "missing"
+    assert {s.id: s.state for s in status(db_dsn)}["sql/20_move.sql"] == "missing"
     assert main(["--dsn", db_dsn, "migrate"]) == 0
     assert capsys.readouterr().out.strip() == ALL_SQL_FILES_APPLIED
     _assert_fully_migrated(db_dsn)

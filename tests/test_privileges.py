@@ -190,6 +190,21 @@ def test_every_role_tries_every_function(probe):
     assert _fingerprint(probe) == before
 
 
+def test_a_name_with_an_underscore_is_internal_and_every_other_name_is_public(conn):
+    """`_`-prefixed: the owner's alone and run with the caller's rights; any other name runs as the owner."""
+    rows = conn.execute(
+        "select p.proname, p.prosecdef, p.proacl::text[] from pg_proc p where p.pronamespace = 'jobmon'::regnamespace"
+    ).fetchall()
+    owner = conn.execute("select role_name from jobmon.deployment_role where actor = 'owner'").fetchone()[0]
+    for name, security_definer, acl in rows:
+        if name.startswith("_"):
+            assert not security_definer and acl == [f"{owner}=X/{owner}"], name
+        else:
+            assert security_definer, name
+    granted = conn.execute("select object_name from jobmon._privileges() where object_kind = 'function'").fetchall()
+    assert not [name for (name,) in granted if name.startswith("_")]
+
+
 def test_the_functions_run_with_the_owners_rights_and_a_pinned_search_path(conn):
     rows = conn.execute(
         "select p.proname, p.prosecdef, p.proowner::regrole::text, p.proconfig from pg_proc p"

@@ -126,6 +126,15 @@ INLINED_FUNCTIONS = {
     "_cut": "s",
     "_usable_distributor_id": "s",
     "_distributor_id_outcome": "s, s",
+    # The named status sets (sql/10_status_helpers.sql): folded to a constant array.
+    "_live_task_instance_statuses": "",
+    "_unlaunched_task_instance_statuses": "",
+    "_launched_task_instance_statuses": "",
+    "_array_id_task_instance_statuses": "",
+    "_heartbeat_task_instance_statuses": "",
+    "_triaged_task_instance_statuses": "",
+    "_error_task_instance_statuses": "",
+    "_queueable_task_statuses": "",
 }
 
 

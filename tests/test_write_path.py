@@ -129,6 +129,42 @@ def test_triage_finds_a_runs_overdue_instances_through_the_live_index(conn):
     assert "ix_task_instance_live_by_run" in plan, plan
 
 
+def test_the_live_index_predicate_is_the_named_live_status_set(conn):
+    """The partial index cannot follow the name without a migration: it must list the same statuses, in order."""
+    predicate, live = conn.execute(
+        "select pg_get_expr(i.indpred, i.indrelid), jobmon._live_task_instance_statuses() from pg_index i"
+        " where i.indexrelid = 'jobmon.ix_task_instance_live_by_run'::regclass"
+    ).fetchone()
+    assert predicate == "(status = ANY (ARRAY[" + ", ".join(f"'{s}'::text" for s in live) + "]))"
+
+
+def test_the_named_status_sets_are_folded_so_triage_still_reads_the_live_index(conn):
+    _, run_id = make_workflow_run(conn)
+    task = conn.execute(
+        "insert into jobmon.task (workflow_id, status) select workflow_id, 'D' from jobmon.workflow_run"
+        " where id = %s returning id",
+        (run_id,),
+    ).fetchone()
+    assert task is not None
+    conn.execute(
+        "insert into jobmon.task_instance (workflow_run_id, task_id, status, report_by_date)"
+        " select %s, %s, case when n <= 100 then 'R' else 'D' end, now() - interval '1 hour'"
+        "   from generate_series(1, 20000) n",
+        (run_id, task[0]),
+    )
+    conn.execute("analyze jobmon.task_instance")
+    # The candidate query of triage_overdue() as its body writes it, planned generically as PL/pgSQL plans it.
+    conn.execute(
+        "prepare triage_candidates(bigint) as select ti.task_id from jobmon.task_instance ti"
+        " where ti.workflow_run_id = $1 and ti.status = any (jobmon._triaged_task_instance_statuses())"
+        " and ti.report_by_date < now()"
+    )
+    conn.execute("set plan_cache_mode = force_generic_plan")
+    plan = "\n".join(r[0] for r in conn.execute(f"explain (verbose) execute triage_candidates({int(run_id)})"))
+    assert "ix_task_instance_live_by_run" in plan, plan
+    assert "_triaged_task_instance_statuses" not in plan and "'{R,O}'::text[]" in plan, plan
+
+
 def test_every_index_is_listed_in_the_docs_with_the_query_that_reads_it(conn):
     indexes = {
         name

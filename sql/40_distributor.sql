@@ -1,10 +1,204 @@
--- The distributor's set-based functions: whole array batches at once.
--- Result types are in migrations/0004_array_batches.sql (and 0003 for the
--- worker-node wire form). Every status move goes through
--- jobmon._move_task_instances() (sql/25_move_task_instances.sql); the other
--- writes here (distributor ids, deadlines) lock the tasks first, in ascending
--- id order, and guard on the current status inside the UPDATE that writes.
--- Applied repeatably by the post-apply step.
+-- What the distributor (and its reconciler) calls: its wire form
+-- (distributor_task_instances, the reference model's
+-- to_wire_as_distributor_task_instance column for column), the reports about
+-- one task instance (log_distributor_id, log_no_distributor_id,
+-- log_unknown_error, following the pattern in sql/20_move.sql), and the
+-- set-based functions over whole array batches and kills. Result types are in
+-- migrations/0003_call_sites.sql and migrations/0004_array_batches.sql. Every
+-- status move of a batch goes through jobmon._move_task_instances(); the
+-- other writes (distributor ids, deadlines) lock the tasks first, in
+-- ascending id order, and guard on the current status inside the UPDATE that
+-- writes. Applied repeatably by the post-apply step (create or replace).
+
+-- ---------------------------------------------------------------------------
+-- jobmon.distributor_task_instances(task_instance_ids bigint[])
+--   returns setof jobmon.distributor_task_instance_wire
+--
+-- One row per existing id of the array (ascending id; duplicates and NULL
+-- elements ignored, unknown ids skipped): task_instance_id, task_id,
+-- workflow_run_id, workflow_id, status, distributor_id, task_resources_id,
+-- array_id, array_batch_num, array_step_id.
+-- Called by: the distributor (and readonly tools). Locks nothing (a
+-- consistent snapshot of committed rows).
+-- Raises: 22004 when task_instance_ids is NULL; 54000 more than 1,000,000 ids.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.distributor_task_instances(task_instance_ids bigint[])
+returns setof jobmon.distributor_task_instance_wire
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass an array of task instance ids, for example ''{1,2,3}''. Nothing was read.';
+    end if;
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
+    return query
+        select ti.id, ti.task_id, ti.workflow_run_id, t.workflow_id, ti.status, ti.distributor_id::text,
+               ti.task_resources_id, ti.array_id, ti.array_batch_num, ti.array_step_id
+          from jobmon.task_instance ti
+          join jobmon.task t on t.id = ti.task_id
+         where ti.id = any (task_instance_ids)
+         order by ti.id;
+end;
+$$;
+comment on function jobmon.distributor_task_instances(bigint[]) is
+    'The distributor wire form of each existing task instance of the array, in the reference model''s column order (task_instance_id, task_id, workflow_run_id, workflow_id, status, distributor_id, task_resources_id, array_id, array_batch_num, array_step_id), ascending id; unknown ids are skipped. Locks nothing. Raises 22004 for a NULL array.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_distributor_id(task_instance_id bigint, distributor_id text,
+--   next_report_increment interval) returns jobmon.call_site_result
+--
+-- The cluster accepted the job and gave it distributor_id. Decided from the
+-- status as locked:
+--   I -> launched (I -> O through jobmon._transition_task_instance()), and
+--        distributor_id, submitted_date = now() and report_by_date = clock_timestamp() +
+--        next_report_increment written with the move; outcome 'applied';
+--   I of a stale attempt (its task was queued again or reset): never
+--        launched; moved I -> K with its distributor_id and submitted_date,
+--        so the job is killed; outcome 'stale';
+--   O, R, T, X, K (launched, or moved on by the worker or the reconciler):
+--        the status is kept; the id is written only when the task instance
+--        has none (outcome 'id_recorded'); the same id: 'unchanged'; another
+--        id: kept, outcome 'ignored';
+--   W, D, E, U, Z, F (finished): left alone, outcome 'ignored';
+--   Q (never instantiated): JM001, as the move Q -> O is invalid.
+-- Called by: the distributor (non-array submissions). Locks: the task, then
+-- the task instance.
+-- Raises: 22004 NULL argument; 22023 increment not positive or over 100
+-- years, blank distributor_id; 22001 distributor_id longer than 20; JM003
+-- not found; JM001/JM002 as jobmon.transition_task_instance().
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_distributor_id(
+    task_instance_id bigint, distributor_id text, next_report_increment interval)
+returns jobmon.call_site_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+    ti_id   constant bigint := log_distributor_id.task_instance_id;
+    locked  record;
+    outcome text := 'ignored';
+begin
+    perform jobmon._require_distributor_id(distributor_id, false),
+            jobmon._require_interval('next_report_increment', next_report_increment, false);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.stale and locked.status = 'I' then
+        -- Only a task's current attempt may be launched: a stale one is told to
+        -- die instead, with its job id, so that its job can be killed.
+        perform jobmon._transition_task_instance(ti_id, 'K', jsonb_build_object(
+            'distributor_id', distributor_id, 'submitted_date', now()), 'log_distributor_id');
+        outcome := 'stale';
+    elsif locked.status in ('I', 'Q') then
+        -- Launched, with the id and the deadlines in the same write (Q raises JM001).
+        outcome := (jobmon._transition_task_instance(ti_id, 'O', jsonb_build_object(
+            'distributor_id', distributor_id, 'submitted_date', now(),
+            'report_by_date', clock_timestamp() + next_report_increment), 'log_distributor_id')).outcome;
+    elsif locked.status = any (jobmon._launched_task_instance_statuses()) then  -- launched or moved on, not finished
+        outcome := jobmon._distributor_id_outcome(locked.distributor_id, distributor_id);
+        if outcome = 'record' then
+            update jobmon.task_instance ti
+               set distributor_id = log_distributor_id.distributor_id
+             where ti.id = ti_id;
+            outcome := 'id_recorded';
+        end if;
+    end if;
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale, null::text);
+end;
+$$;
+comment on function jobmon.log_distributor_id(bigint, text, interval) is
+    'The distributor''s job id for a task instance: from I, launches it (I -> O) and writes distributor_id, submitted_date and report_by_date (outcome ''applied''; a stale attempt goes I -> K instead, outcome ''stale''); a task instance already launched or moved on (O, R, T, X, K) keeps its status and gets the id only if it has none (''id_recorded''; same id: ''unchanged''); a finished one is left alone (''ignored''). Locks task, then task instance. Raises 22004, 22023, 22001, JM003, JM001 (from Q), JM002. See docs/sql-api.md.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_no_distributor_id(task_instance_id bigint, description text)
+--   returns jobmon.call_site_result
+--
+-- Submission failed: no distributor id came back. Already W: nothing
+-- written, outcome 'unchanged'. Else asks for the move to W (I -> W); when
+-- applied, adds one task_instance_error_log row with description.
+-- Called by: the distributor. Locks: the task, then the task instance.
+-- Raises: 22004 NULL argument; JM003 not found; JM001/JM002 as
+-- jobmon.transition_task_instance() (any status but I and W).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_no_distributor_id(task_instance_id bigint, description text)
+returns jobmon.call_site_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+    ti_id   constant bigint := log_no_distributor_id.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+begin
+    perform jobmon._require_description(description);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status <> 'W' then
+        outcome := (jobmon._transition_task_instance(ti_id, 'W', null, 'log_no_distributor_id')).outcome;
+    end if;
+    -- The error-log row only for an applied move.
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
+end;
+$$;
+comment on function jobmon.log_no_distributor_id(bigint, text) is
+    'Submission failed: moves the task instance I -> W and adds one task_instance_error_log row. Already W: outcome ''unchanged'', nothing written. Locks task, then task instance. Raises 22004, JM003, JM001, JM002. See docs/sql-api.md.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.log_unknown_error(task_instance_id bigint, description text)
+--   returns jobmon.call_site_result
+--
+-- The reconciler's verdict U (no exit status found after triage). Decided
+-- from the task instance as locked:
+--   already U                        -> nothing written, outcome 'unchanged';
+--   report_by_date in the future     -> a heartbeat came after triage started:
+--                                       nothing written, outcome 'not_overdue';
+--   otherwise (deadline passed or never set) -> asks for the move to U
+--      (T/R/O -> U; E, Z, D, K -> U are untimely: nothing written); when
+--      applied, adds one task_instance_error_log row with description.
+-- Called by: the distributor's reconciler. Locks: the task, then the task
+-- instance.
+-- Raises: 22004 NULL argument; JM003 not found; JM001/JM002 as
+-- jobmon.transition_task_instance().
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.log_unknown_error(task_instance_id bigint, description text)
+returns jobmon.call_site_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+    ti_id   constant bigint := log_unknown_error.task_instance_id;
+    locked  record;
+    outcome text := 'unchanged';
+begin
+    perform jobmon._require_description(description);
+    locked := jobmon._lock_task_instance(ti_id);
+    if locked.status = 'U' then
+        null;  -- a repeat
+    elsif locked.report_by_date > now() then
+        outcome := 'not_overdue';
+    else
+        outcome := (jobmon._transition_task_instance(ti_id, 'U', null, 'log_unknown_error')).outcome;
+    end if;
+    -- The error-log row only for an applied move.
+    return jobmon._call_site_result(ti_id, outcome, locked.status, locked.stale,
+                                    case when outcome = 'applied' then description end);
+end;
+$$;
+comment on function jobmon.log_unknown_error(bigint, text) is
+    'The reconciler''s unknown-error verdict: moves the task instance to U and adds one task_instance_error_log row, only while its report_by_date is still in the past (else outcome ''not_overdue'', nothing written). Already U: ''unchanged''; untimely: nothing written. Locks task, then task instance. Raises 22004, JM003, JM001, JM002. See docs/sql-api.md.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.instantiate_task_instances(task_instance_ids bigint[])
@@ -32,7 +226,7 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
     stale_ids bigint[];
     killed    bigint[];
 begin
@@ -45,36 +239,29 @@ begin
 
     -- Lock the tasks first (the move takes the same locks again at no cost),
     -- so that which instances are stale attempts is decided under the locks.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
-     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from and ti.status in ('Q', 'I');
+     where ti.id = any (task_instance_ids) and ti.id < t.current_attempt_from
+       and ti.status = any (jobmon._unlaunched_task_instance_statuses());
 
     -- Only a task's current attempt may be instantiated. A stale one (its task
     -- was reset or queued again meanwhile) never reached the cluster: it is
     -- finished (K, then F, with an error-log row saying why) and comes back
 -- 'stale' with where it ended.
     select array_agg(m.task_instance_id) filter (where m.outcome = 'applied') into killed
-      from jobmon._move_task_instances(stale_ids, 'K', array['Q', 'I'], function_name => 'instantiate_task_instances') m;
+      from jobmon._move_task_instances(stale_ids, 'K', jobmon._unlaunched_task_instance_statuses(), function_name => 'instantiate_task_instances') m;
     insert into jobmon.task_instance_error_log (task_instance_id, description)
     select m.task_instance_id,
            'A stale attempt (its task was reset or queued again): finished (K -> F) instead of instantiated.'
       from jobmon._move_task_instances(killed, 'F', array['K'], function_name => 'instantiate_task_instances') m
      where m.outcome = 'applied';
-    select array_agg(row(m.task_instance_id, m.task_id, m.outcome, m.previous_status, m.status,
-                         m.task_previous_status, m.task_status, m.task_num_attempts, null, m.stale)
-                     ::jobmon.task_instance_transition_result)
-      into moves
+    select array_agg(m::jobmon.task_instance_move_result) into moves
       from jobmon._move_task_instances(array(
                select u.id from unnest(task_instance_ids) u(id) where not (u.id = any (coalesce(stale_ids, '{}')))),
                'I', array['Q'], array['Q'], function_name => 'instantiate_task_instances') m;
-    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, null, true)
-                                   ::jobmon.task_instance_transition_result
+    moves := moves || array(select row(u.id, null, 'stale', null, null, null, null, null, true)::jobmon.task_instance_move_result
                               from unnest(stale_ids) u(id));
     -- A new statement, so a new snapshot: the wire form as it is after the move.
     return query
@@ -123,7 +310,7 @@ declare
     batch_num constant integer := launch_array_batch.array_batch_num;
     ids       bigint[];
     stale_ids bigint[];
-    moves     jobmon.task_instance_transition_result[];
+    moves     jobmon.task_instance_move_result[];
 begin
     if arr_id is null or batch_num is null or next_report_increment is null then
         raise exception '% must not be NULL',
@@ -146,11 +333,7 @@ begin
     -- reset or queued again meanwhile) is told to die instead (I -> K, with its
     -- submitted_date: its job is on the cluster) and comes back 'stale'.
     -- Decided under the task locks, which the moves take again at no cost.
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (ids)));
     select array_agg(ti.id) into stale_ids
       from jobmon.task_instance ti
       join jobmon.task t on t.id = ti.task_id
@@ -159,7 +342,7 @@ begin
     select array_agg(row(m.task_instance_id, m.task_id, case when m.task_instance_id = any (stale_ids) then 'stale'
                                                              else m.outcome end,
                          m.previous_status, m.status, m.task_previous_status, m.task_status, m.task_num_attempts,
-                         null, m.stale)::jobmon.task_instance_transition_result)
+                         m.stale)::jobmon.task_instance_move_result)
       into moves
       from (select k.* from jobmon._move_task_instances(stale_ids, 'K', array['I'], null, null, true, 'launch_array_batch') k
             union all
@@ -227,13 +410,9 @@ begin
                   hint = 'Pass one distributor id per step, in the same order. Nothing was changed.';
     end if;
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti
-                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
-                        and ti.array_step_id = any (array_step_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                      where ti.array_id = arr_id and ti.array_batch_num = batch_num
+                                        and ti.array_step_id = any (array_step_ids)));
 
     return query
     with pairs as (
@@ -258,7 +437,7 @@ begin
                    when c.id is null then 'not_found'
                    when c.conflicting then 'conflict'
                    when c.bad then 'invalid'
-                   when c.status <> all (array['O', 'R']) then 'skipped'
+                   when c.status <> all (jobmon._array_id_task_instance_statuses()) then 'skipped'
                    -- A recorded id is kept, as log_distributor_id() keeps it.
                    else (case jobmon._distributor_id_outcome(c.old_did, c.did)
                              when 'record' then 'applied' when 'unchanged' then 'unchanged' else 'ignored' end)
@@ -269,7 +448,7 @@ begin
         update jobmon.task_instance ti
            set distributor_id = d.did
           from decided d
-         where ti.id = d.id and d.decision = 'applied' and ti.status = any (array['O', 'R'])
+         where ti.id = d.id and d.decision = 'applied' and ti.status = any (jobmon._array_id_task_instance_statuses())
            and ti.distributor_id is null
         returning ti.id, ti.distributor_id::text as did
     )
@@ -317,11 +496,7 @@ begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false),
             jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
 
-    perform 1
-       from jobmon.task t
-      where t.id in (select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids))
-      order by t.id
-        for no key update of t;
+    perform jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti where ti.id = any (task_instance_ids)));
 
     return query
     with requested as (
@@ -347,45 +522,47 @@ comment on function jobmon.log_heartbeats(bigint[], interval) is
     'The distributor''s batch heartbeat: report_by_date = clock_timestamp() + next_report_increment for each requested task instance still in O; others are left alone. One row per distinct id: outcome applied, skipped or not_found, with status and report_by_date after the call. Locks the tasks in id order, then the instances. Raises 22004 NULL argument, 22023 increment not positive or over 100 years, 54000 over 1,000,000 ids.';
 
 -- ---------------------------------------------------------------------------
--- jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
---   returns jobmon.worker_node_task_instance_wire
+-- jobmon.kill_task_instances(task_instance_ids bigint[])
+--   returns table (task_instance_id, task_id, outcome, previous_status, status,
+--                  task_previous_status, task_status, task_num_attempts, stale)
 --
--- How an array worker finds its task instance: the worker-node wire form
--- (jobmon.worker_node_task_instance()) of the instance at (array, batch,
--- step), which the unique constraint ix_array_batch_index makes one row.
--- Called by: the worker node of an array job. Locks nothing.
--- Raises: 22004 NULL argument; JM003 no task instance at that step.
+-- The distributor killed these instances on the cluster: K -> F for each, one
+-- row per distinct id in id order with the outcome of jobmon._move_task_instances()
+-- (applied; unchanged when already F; skipped when not in K; not_found).
+-- Each applied move adds one task_instance_error_log row. NULL ids are
+-- ignored. An instance of a task that has moved on (a stale attempt) moves
+-- alone; a current one fails its task by the cascade (E, then F).
+--
+-- Called by: the distributor, after killing the jobs of K instances.
+-- Locks: their tasks in ascending id order, then the instances.
+-- Raises: 22004 task_instance_ids is NULL; 54000 more than 1,000,000 ids.
 -- ---------------------------------------------------------------------------
-create or replace function jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
-returns jobmon.worker_node_task_instance_wire
+create or replace function jobmon.kill_task_instances(task_instance_ids bigint[])
+returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
+               task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
 language plpgsql
-stable
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-    arr_id    constant bigint := array_task_instance.array_id;
-    batch_num constant integer := array_task_instance.array_batch_num;
-    step      constant integer := array_task_instance.array_step_id;
-    ti_id     bigint;
 begin
-    if arr_id is null or batch_num is null or step is null then
-        raise exception '% must not be NULL',
-            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
-                 else 'array_step_id' end
-            using errcode = '22004',
-                  hint = 'Nothing was read.';
+    if task_instance_ids is null then
+        raise exception 'task_instance_ids must not be NULL'
+            using errcode = '22004', hint = 'Nothing was changed. Pass an array of task instance ids (it may be empty).';
     end if;
-    select ti.id into ti_id
-      from jobmon.task_instance ti
-     where ti.array_id = arr_id and ti.array_batch_num = batch_num and ti.array_step_id = step;
-    if ti_id is null then
-        raise exception 'TaskInstance of array %, batch %, step % not found', arr_id, batch_num, step
-            using errcode = 'JM003',
-                  hint = 'Check the array id, batch number and step the cluster gave this job. Nothing was read.';
-    end if;
-    return jobmon.worker_node_task_instance(ti_id);
+    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
+    return query
+    with moved as materialized (
+        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'], function_name => 'kill_task_instances')
+    ),
+    logged as (
+        insert into jobmon.task_instance_error_log (task_instance_id, description)
+        select m.task_instance_id, 'Killed by the distributor after it was told to die (K -> F).'
+          from moved m
+         where m.outcome = 'applied'
+    )
+    select m.* from moved m order by m.task_instance_id;
 end;
 $$;
-comment on function jobmon.array_task_instance(bigint, integer, integer) is
-    'How an array worker finds its task instance: the worker-node wire form of the instance at (array_id, array_batch_num, array_step_id). Locks nothing. Raises 22004 NULL argument, JM003 not found.';
+comment on function jobmon.kill_task_instances(bigint[]) is
+    'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array, 54000 over 1,000,000 ids.';

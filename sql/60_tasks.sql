@@ -1,45 +1,7 @@
 -- Registering and rebinding tasks: what a Jobmon server's task-binding route
 -- does, for the application role, which may not write a task's status.
 -- Needs the task key of migrations/0007_jobmon_bridge.sql. Applied
--- repeatably by the post-apply step.
-
--- ---------------------------------------------------------------------------
--- jobmon._resets_on_resume(status text, reset_running boolean) returns boolean
---
--- Whether a resume (or a rebind) resets a task in `status`: every task that
--- is not D, and R only when running tasks are reset too (a cold resume).
--- Called by: jobmon.bind_tasks(), jobmon.reset_tasks_for_resume(). Internal; pure.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._resets_on_resume(status text, reset_running boolean)
-returns boolean
-language sql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$
-    select status <> 'D' and (reset_running or status <> 'R');
-$$;
-comment on function jobmon._resets_on_resume(text, boolean) is
-    'Internal. Whether a resume or a rebind resets a task in this status: not D, and R only when reset_running.';
-
--- ---------------------------------------------------------------------------
--- jobmon._may_reset(status text) returns boolean
---
--- Whether the reset move takes a task in `status` to G: a 'resume' row of
--- jobmon.task_transition from it (G itself stays G). Called by:
--- jobmon.bind_tasks(), jobmon.reset_tasks_for_resume(). Internal; reads the
--- rule table.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._may_reset(status text)
-returns boolean
-language sql
-stable
-set search_path = pg_catalog, pg_temp
-as $$
-    select status = 'G' or exists (select 1 from jobmon.task_transition r
-                                    where r.kind = 'resume' and r.from_status = _may_reset.status and r.to_status = 'G');
-$$;
-comment on function jobmon._may_reset(text) is
-    'Internal. Whether the reset move (the ''resume'' rows of jobmon.task_transition) takes a task in this status to G.';
+-- repeatably by the post-apply step (create or replace).
 
 -- ---------------------------------------------------------------------------
 -- jobmon.bind_tasks(workflow_id bigint, node_ids bigint[], task_args_hashes text[],
@@ -157,16 +119,11 @@ begin
     )
     select array_agg(i.id) into created from inserted i;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-              join unnest(r_node, r_hash, r_array, r_resources, r_name, r_command, r_max, r_scales, r_queues, r_reset)
-                   q(node_id, task_args_hash, array_id, task_resources_id, name, command, max_attempts,
-                     resource_scales, fallback_queues, reset_if_running)
-                on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
-             where t.workflow_id = wf_id
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id
+                                         from jobmon.task t
+                                         join unnest(r_node, r_hash) q(node_id, task_args_hash)
+                                           on q.node_id = t.node_id and q.task_args_hash = t.task_args_hash
+                                        where t.workflow_id = wf_id));
 
     -- Decided under the locks; a fresh task-instance id only when a task is reset.
     if exists (select 1 from jobmon.task t

@@ -1,78 +1,190 @@
--- When things go wrong: the triage sweep, kills, terminating a run and
--- resetting its tasks for a resume, and the swarm's change feed. Every move
--- of a task instance here goes through jobmon._move_task_instances(); the
--- reset of the tasks moves them only along the 'resume' rows of
+-- What the swarm calls: the batch queue (tasks G/A -> Q, one new task
+-- instance each, one batch number of the array per call), the triage sweep,
+-- terminating a run and resetting its tasks for a resume, and the change
+-- feed. Result types are in migrations/0004_array_batches.sql. Every move of
+-- a task instance here goes through jobmon._move_task_instances(); the reset
+-- of the tasks moves them only along the 'resume' rows of
 -- jobmon.task_transition (migration 0005). Applied repeatably by the
--- post-apply step.
+-- post-apply step (create or replace).
 
 -- ---------------------------------------------------------------------------
--- The change feed's bookkeeping: task.status_xid is the transaction that last
--- changed the task's status and task.status_cluster the cluster it ran on
--- (see jobmon.task_status_changes()).
--- ---------------------------------------------------------------------------
-create or replace function jobmon._track_task_status_xid()
-returns trigger
-language plpgsql
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    new.status_xid := pg_catalog.pg_current_xact_id();
-    new.status_cluster := (pg_catalog.pg_control_system()).system_identifier;
-    return new;
-end;
-$$;
-comment on function jobmon._track_task_status_xid() is
-    'Internal. Row trigger on jobmon.task: records the transaction that changed status (status_xid) and its cluster (status_cluster), for jobmon.task_status_changes().';
-
-select jobmon._ensure_trigger('jobmon.task', 'track_status_xid',
-    'CREATE TRIGGER track_status_xid BEFORE UPDATE OF status ON jobmon.task FOR EACH ROW'
-    ' WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._track_task_status_xid()');
-
--- ---------------------------------------------------------------------------
--- jobmon._require_workflow_run(workflow_run_id bigint) / _require_workflow(workflow_id bigint)
+-- jobmon.queue_task_batch(task_ids bigint[], array_id bigint,
+--     task_resources_id bigint, workflow_run_id bigint)
+--   returns setof jobmon.queue_task_batch_result
 --
--- Raise 22004 for NULL and JM010 / JM011 when no such row exists. Read one
--- row by primary key; lock nothing. Internal.
+-- For each requested task that is in G or A (the swarm's guard) and that the
+-- rule table lets move to Q (jobmon.task_transition, kind 'cascade', read in
+-- the guard): the task moves to Q with num_attempts + 1, gets exactly one new
+-- task instance in Q (this workflow run, array and task resources), and its
+-- current_attempt_from becomes that instance's id (older instances are stale
+-- attempts from now on). The instances of one call share one batch number,
+-- taken from the array's counter (jobmon.array.next_batch_num, UPDATE ...
+-- RETURNING), and get array steps 0..n-1 in ascending task id.
+--
+-- Returns one row per distinct requested task id (NULL elements ignored,
+-- duplicates counted once), in ascending id: task_id, outcome, task_status
+-- and num_attempts as they are after the call, and for a queued task the new
+-- task_instance_id, array_batch_num and array_step_id. Outcomes:
+--   applied      queued by this call
+--   skipped      not in G or A (for example already Q): not touched
+--   invalid      in G or A, but the rule table has no move from there to Q,
+--                or the task has no attempts left (num_attempts never
+--                exceeds max_attempts)
+--   wrong_array  the task belongs to another array (or none): not touched
+--   not_found    no such task (the other columns are NULL)
+-- A call that queues no task takes no batch number (so batch numbers of an
+-- array have no gaps from empty calls). An empty array returns no rows.
+--
+-- Called by: the swarm (up to 500 tasks of one array at a time).
+-- The history (when on) gets, per queued task in step order, the new
+-- instance's creation and the task's move to Q, in the same statement.
+--
+-- Locks: the requested tasks in ascending id order (FOR NO KEY UPDATE), then
+-- the array row (through the counter's UPDATE), only when something is
+-- queued. Two concurrent calls with overlapping tasks serialise on the first
+-- shared task; the second decides after the first committed, so each task is
+-- queued once, and each call gets its own batch number.
+-- Raises: 22004 when task_ids or array_id is NULL; 22023 when no array has
+-- this id; JM012 no task resources have task_resources_id; JM010 no
+-- workflow run has workflow_run_id; JM013 the workflow run belongs to
+-- another workflow than the array; 54000 more than 1,000,000 task ids.
+-- (NULL task_resources_id and workflow_run_id are accepted.)
 -- ---------------------------------------------------------------------------
-create or replace function jobmon._require_workflow_run(workflow_run_id bigint)
-returns void
+create or replace function jobmon.queue_task_batch(
+    task_ids bigint[], array_id bigint, task_resources_id bigint, workflow_run_id bigint)
+returns setof jobmon.queue_task_batch_result
 language plpgsql
-stable
+volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    arr_id constant bigint := queue_task_batch.array_id;
+    res_id constant bigint := queue_task_batch.task_resources_id;
+    run_id constant bigint := queue_task_batch.workflow_run_id;
+    ids         bigint[];
+    decisions   text[];
+    queued_from text[];
+    batch_num   integer;
+    arr_workflow bigint;
+    run_workflow bigint;
 begin
-    if workflow_run_id is null then
-        raise exception 'workflow_run_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow run.';
+    if task_ids is null then
+        raise exception 'task_ids must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass an array of task ids, for example ''{1,2,3}'' (an empty array queues nothing). Nothing was changed.';
     end if;
-    if not exists (select 1 from jobmon.workflow_run r where r.id = _require_workflow_run.workflow_run_id) then
-        raise exception 'WorkflowRun id: % not found', workflow_run_id
-            using errcode = 'JM010', hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
+    if arr_id is null then
+        raise exception 'array_id must not be NULL'
+            using errcode = '22004',
+                  hint = 'Pass the id of the array the tasks belong to. Nothing was changed.';
     end if;
-end;
-$$;
-comment on function jobmon._require_workflow_run(bigint) is
-    'Internal. Raises 22004 for a NULL workflow run id and JM010 when no workflow run has it.';
+    perform jobmon._require_batch_size('task_ids', cardinality(task_ids));
+    select a.workflow_id into arr_workflow from jobmon.array a where a.id = arr_id;
+    if not found then
+        raise exception 'Array id: % not found', arr_id
+            using errcode = '22023',
+                  hint = 'Pass the id of an existing jobmon.array row. Nothing was changed.';
+    end if;
+    -- The parents of the new instances, checked here rather than by the
+    -- foreign keys, so that a bad one fails with a message naming it.
+    if res_id is not null and not exists (select 1 from jobmon.task_resources r where r.id = res_id) then
+        raise exception 'TaskResources id: % not found', res_id
+            using errcode = 'JM012',
+                  hint = 'Pass the id of an existing jobmon.task_resources row (or NULL). Nothing was changed.';
+    end if;
+    if run_id is not null then
+        select r.workflow_id into run_workflow from jobmon.workflow_run r where r.id = run_id;
+        if not found then
+            raise exception 'WorkflowRun id: % not found', run_id
+                using errcode = 'JM010',
+                      hint = 'Nothing was changed. Check the id against jobmon.workflow_run.';
+        end if;
+        if run_workflow <> arr_workflow then
+            raise exception 'WorkflowRun id: % belongs to Workflow id: %, not to Workflow id: % of Array id: %',
+                run_id, run_workflow, arr_workflow, arr_id
+                using errcode = 'JM013',
+                      hint = 'Queue the tasks on a run of their own workflow. Nothing was changed.';
+        end if;
+    end if;
 
-create or replace function jobmon._require_workflow(workflow_id bigint)
-returns void
-language plpgsql
-stable
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    if workflow_id is null then
-        raise exception 'workflow_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass the id of a workflow.';
+    -- Lock the tasks first, in ascending id order; decide after.
+    perform jobmon._lock_tasks(task_ids);
+
+    -- Decide on a snapshot taken after the locks (a new statement).
+    select coalesce(array_agg(d.id order by d.id), '{}'), coalesce(array_agg(d.decision order by d.id), '{}'),
+           coalesce(array_agg(d.status order by d.id) filter (where d.decision = 'applied'), '{}')
+      into ids, decisions, queued_from
+      from (
+        select r.id, t.status,
+               case
+                   when t.id is null then 'not_found'
+                   when t.array_id is distinct from arr_id then 'wrong_array'
+                   when t.status <> all (jobmon._queueable_task_statuses()) then 'skipped'
+                   when not exists (select 1 from jobmon.task_transition m
+                                     where m.kind = 'cascade' and m.from_status = t.status and m.to_status = 'Q')
+                       or not jobmon._attempts_left(t.num_attempts, t.max_attempts)
+                       then 'invalid'
+                   else 'applied'
+               end as decision
+          from (select distinct u.id from unnest(task_ids) u(id) where u.id is not null) r
+          left join jobmon.task t on t.id = r.id
+      ) d;
+
+    -- Queue: a batch number (only when something is queued), one instance per
+    -- task with steps 0..n-1 in task-id order, and the tasks' move, guarded
+    -- again on the status decided on (queued_from, indexed by step).
+    if cardinality(queued_from) > 0 then
+        update jobmon.array a
+           set next_batch_num = a.next_batch_num + 1
+         where a.id = arr_id
+        returning a.next_batch_num - 1 into batch_num;
+
+        with inserted as (
+            insert into jobmon.task_instance
+                   (workflow_run_id, array_id, task_id, task_resources_id, array_batch_num, array_step_id, status)
+            select run_id, arr_id, q.id, res_id, batch_num, (q.n - 1)::integer, 'Q'
+              from unnest(array(select u.id from unnest(ids, decisions) u(id, decision)
+                                 where u.decision = 'applied' order by u.id)) with ordinality q(id, n)
+             order by q.n
+            returning jobmon.task_instance.id, jobmon.task_instance.task_id, jobmon.task_instance.array_step_id
+        ),
+        queued as (
+            update jobmon.task t
+               set status = 'Q',
+                   num_attempts = t.num_attempts + 1,
+                   status_date = now(),
+                   current_attempt_from = i.id
+              from inserted i
+             where t.id = i.task_id and t.status = queued_from[i.array_step_id + 1]
+            returning t.id, i.id as task_instance_id, i.array_step_id
+        )
+        -- The history: each instance created, then its task's queueing (which no instance's move caused).
+        insert into jobmon.transition_history
+               (model, object_id, task_id, task_instance_id, from_status, to_status, function_name)
+        select h.model, h.object_id, h.task_id, h.cause, h.from_status, 'Q', 'queue_task_batch'
+          from (select 'TaskInstance' as model, i.id as object_id, i.task_id, i.id as cause,
+                       null::text as from_status, i.id as instance, 0 as step
+                  from inserted i
+                union all
+                select 'Task', q.id, q.id, null, queued_from[q.array_step_id + 1], q.task_instance_id, 1
+                  from queued q) h
+         where (select s.enabled from jobmon.history_setting s)
+         order by h.instance, h.step;
     end if;
-    if not exists (select 1 from jobmon.workflow w where w.id = _require_workflow.workflow_id) then
-        raise exception 'Workflow id: % not found', workflow_id
-            using errcode = 'JM011', hint = 'Nothing was changed. Check the id against jobmon.workflow.';
-    end if;
+
+    -- Report what is true now (a new statement sees this call's writes).
+    return query
+        select d.id, d.decision, t.status, t.num_attempts,
+               ti.id, ti.array_batch_num, ti.array_step_id
+          from unnest(ids, decisions) d(id, decision)
+          left join jobmon.task t on t.id = d.id
+          left join jobmon.task_instance ti on ti.id = t.current_attempt_from and d.decision = 'applied'
+         order by d.id;
 end;
 $$;
-comment on function jobmon._require_workflow(bigint) is
-    'Internal. Raises 22004 for a NULL workflow id and JM011 when no workflow has it.';
+comment on function jobmon.queue_task_batch(bigint[], bigint, bigint, bigint) is
+    'The swarm''s batch queue: each requested task in G or A (and allowed to Q by jobmon.task_transition) moves to Q with num_attempts + 1 and gets one new task instance in Q; the call''s instances share one batch number from the array''s counter and get steps 0..n-1 in task-id order. One row per distinct requested task: outcome applied, skipped, invalid, wrong_array or not_found. A call that queues nothing takes no batch number. Locks the tasks in id order, then the array row. Raises 22004 NULL task_ids or array_id, 22023 unknown array, JM012 unknown task resources, JM010 unknown workflow run, JM013 a workflow run of another workflow, 54000 over 1,000,000 ids.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.triage_overdue(workflow_run_id bigint, launched_grace interval)
@@ -121,16 +233,12 @@ begin
     perform jobmon._require_interval('launched_grace', launched_grace, true);
 
     -- The tasks of the overdue candidates, in id order, skipping the held ones.
-    select array_agg(l.id order by l.id) into locked_tasks
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id
-                                       from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('R', 'O')
-                                        and ti.report_by_date < now()))
-             order by t.id
-               for no key update of t skip locked) l;
+    locked_tasks := jobmon._lock_tasks(array(select ti.task_id
+                                               from jobmon.task_instance ti
+                                              where ti.workflow_run_id = run_id
+                                                and ti.status = any (jobmon._triaged_task_instance_statuses())
+                                                and ti.report_by_date < now()),
+                                       skip_locked => true);
     if locked_tasks is null then
         return;
     end if;
@@ -144,7 +252,7 @@ begin
               from jobmon.task_instance ti
              where ti.workflow_run_id = run_id
                and ti.task_id = any (locked_tasks)
-               and ti.status in ('R', 'O')
+               and ti.status = any (jobmon._triaged_task_instance_statuses())
                and ti.report_by_date < now()
                and (ti.status = 'R' or ti.status_date < now() - launched_grace)
              order by ti.id
@@ -164,52 +272,6 @@ end;
 $$;
 comment on function jobmon.triage_overdue(bigint, interval) is
     'The swarm''s sweep of one workflow run: R instances past report_by_date -> T, O instances past it and launched longer than launched_grace -> X; tasks untouched. Skips rows others hold (SKIP LOCKED); a heartbeat committed during the sweep wins. Returns the instances moved. Raises 22004, 22023, JM010.';
-
--- ---------------------------------------------------------------------------
--- jobmon.kill_task_instances(task_instance_ids bigint[])
---   returns table (task_instance_id, task_id, outcome, previous_status, status,
---                  task_previous_status, task_status, task_num_attempts, stale)
---
--- The distributor killed these instances on the cluster: K -> F for each, one
--- row per distinct id in id order with the outcome of jobmon._move_task_instances()
--- (applied; unchanged when already F; skipped when not in K; not_found).
--- Each applied move adds one task_instance_error_log row. NULL ids are
--- ignored. An instance of a task that has moved on (a stale attempt) moves
--- alone; a current one fails its task by the cascade (E, then F).
---
--- Called by: the distributor, after killing the jobs of K instances.
--- Locks: their tasks in ascending id order, then the instances.
--- Raises: 22004 task_instance_ids is NULL; 54000 more than 1,000,000 ids.
--- ---------------------------------------------------------------------------
-create or replace function jobmon.kill_task_instances(task_instance_ids bigint[])
-returns table (task_instance_id bigint, task_id bigint, outcome text, previous_status text, status text,
-               task_previous_status text, task_status text, task_num_attempts integer, stale boolean)
-language plpgsql
-volatile
-security definer
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    if task_instance_ids is null then
-        raise exception 'task_instance_ids must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed. Pass an array of task instance ids (it may be empty).';
-    end if;
-    perform jobmon._require_batch_size('task_instance_ids', cardinality(task_instance_ids));
-    return query
-    with moved as materialized (
-        select * from jobmon._move_task_instances(task_instance_ids, 'F', array['K'], function_name => 'kill_task_instances')
-    ),
-    logged as (
-        insert into jobmon.task_instance_error_log (task_instance_id, description)
-        select m.task_instance_id, 'Killed by the distributor after it was told to die (K -> F).'
-          from moved m
-         where m.outcome = 'applied'
-    )
-    select m.* from moved m order by m.task_instance_id;
-end;
-$$;
-comment on function jobmon.kill_task_instances(bigint[]) is
-    'The distributor killed these task instances on the cluster: K -> F each (with an error-log row), one row per id with its outcome (applied, unchanged, skipped when not K, not_found). Raises 22004 for a NULL array, 54000 over 1,000,000 ids.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.terminate_workflow_run(workflow_run_id bigint, hot boolean default false)
@@ -258,10 +320,10 @@ declare
     error_ids  bigint[];
     done_ids   bigint[];
     pre_k_ids  bigint[];
-    kill_rows  jsonb;
-    done_rows  jsonb;
-    fatal_rows jsonb;
-    error_rows jsonb;
+    kill_rows  jobmon.task_instance_move_result[];
+    done_rows  jobmon.task_instance_move_result[];
+    fatal_rows jobmon.task_instance_move_result[];
+    error_rows jobmon.task_instance_move_result[];
 begin
     perform jobmon._require_workflow_run(run_id);
     if hot is null then
@@ -270,14 +332,9 @@ begin
     end if;
     mode := case when hot then 'hot' else 'cold' end;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.id = any (array(select ti.task_id from jobmon.task_instance ti
-                                      where ti.workflow_run_id = run_id
-                                        and ti.status in ('Q', 'I', 'O', 'R', 'T', 'X', 'K')))
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select ti.task_id from jobmon.task_instance ti
+                                        where ti.workflow_run_id = run_id
+                                          and ti.status = any (jobmon._live_task_instance_statuses())));
     if locked is null then
         return;
     end if;
@@ -292,31 +349,29 @@ begin
       from jobmon.task_instance ti
      where ti.workflow_run_id = run_id and ti.task_id = any (locked);
 
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into kill_rows
-      from jobmon._move_task_instances(
-               kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
-               function_name => 'terminate_workflow_run') m;
+    kill_rows := array(select m::jobmon.task_instance_move_result from jobmon._move_task_instances(
+                           kill_ids, 'K', case when hot then array['Q', 'I', 'O'] else array['Q', 'I', 'O', 'R'] end,
+                           function_name => 'terminate_workflow_run') m);
 
     -- Never on the cluster: told to die just now from Q or I, or told so by
     -- an earlier call and never launched.
     select array_agg(k.id) into done_ids
-      from (select (k ->> 'task_instance_id')::bigint as id from jsonb_array_elements(kill_rows) k
-             where k ->> 'outcome' = 'applied' and k ->> 'previous_status' in ('Q', 'I')
+      from (select k.task_instance_id as id from unnest(kill_rows) k
+             where k.outcome = 'applied' and k.previous_status = any (jobmon._unlaunched_task_instance_statuses())
             union all
             select unnest(pre_k_ids)) k;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into done_rows
-      from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into fatal_rows
-      from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m;
-    select coalesce(jsonb_agg(to_jsonb(m)), '[]') into error_rows
-      from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m;
+    done_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(done_ids, 'F', array['K'], function_name => 'terminate_workflow_run') m);
+    fatal_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(fatal_ids, 'F', array['T'], function_name => 'terminate_workflow_run') m);
+    error_rows := array(select m::jobmon.task_instance_move_result
+                           from jobmon._move_task_instances(error_ids, 'E', array['X'], function_name => 'terminate_workflow_run') m);
 
     return query
     with steps as (
         select s.step, r.*
           from (values (1, kill_rows), (2, done_rows), (3, fatal_rows), (4, error_rows)) s(step, rows_)
-         cross join lateral jsonb_to_recordset(s.rows_) as r(task_instance_id bigint, task_id bigint, outcome text,
-               previous_status text, status text, task_status text, stale boolean)
+         cross join lateral unnest(s.rows_) r
     ),
     per_instance as (
         select s.task_instance_id, s.task_id,
@@ -399,12 +454,12 @@ begin
             using errcode = '22004', hint = 'Nothing was changed. Pass true for a cold resume (running tasks too), false for a hot one.';
     end if;
 
-    select array_agg(l.id order by l.id) into locked
-      from (select t.id
-              from jobmon.task t
-             where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)
-             order by t.id
-               for no key update of t) l;
+    locked := jobmon._lock_tasks(array(select t.id from jobmon.task t
+                                        where t.workflow_id = wf_id and jobmon._resets_on_resume(t.status, reset_running)));
+    -- Read again after the locks: a task a cascade in flight finished (D) is not reset.
+    select array_agg(t.id order by t.id) into locked
+      from jobmon.task t
+     where t.id = any (locked) and jobmon._resets_on_resume(t.status, reset_running);
     if locked is null then
         return;
     end if;
@@ -442,6 +497,29 @@ end;
 $$;
 comment on function jobmon.reset_tasks_for_resume(bigint, boolean) is
     'For a resume: every task of the workflow not D (and not R unless reset_running) -> G with num_attempts = 0 along the ''resume'' rows of jobmon.task_transition; its existing task instances become stale attempts. Locks the tasks in id order. Returns one row per task. Raises 22004, JM011.';
+
+-- ---------------------------------------------------------------------------
+-- The change feed's bookkeeping: task.status_xid is the transaction that last
+-- changed the task's status and task.status_cluster the cluster it ran on
+-- (see jobmon.task_status_changes()).
+-- ---------------------------------------------------------------------------
+create or replace function jobmon._track_task_status_xid()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    new.status_xid := pg_catalog.pg_current_xact_id();
+    new.status_cluster := (pg_catalog.pg_control_system()).system_identifier;
+    return new;
+end;
+$$;
+comment on function jobmon._track_task_status_xid() is
+    'Internal. Row trigger on jobmon.task: records the transaction that changed status (status_xid) and its cluster (status_cluster), for jobmon.task_status_changes().';
+
+select jobmon._ensure_trigger('jobmon.task', 'track_status_xid',
+    'CREATE TRIGGER track_status_xid BEFORE UPDATE OF status ON jobmon.task FOR EACH ROW'
+    ' WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION jobmon._track_task_status_xid()');
 
 -- ---------------------------------------------------------------------------
 -- jobmon._feed_cluster_tag() returns bigint

@@ -1,147 +1,124 @@
--- What the worker node reports about its task instance, one function per
--- route: log_running, log_heartbeat, log_done, log_error (also the
--- reconciler's), and the helpers every call-site function shares (also used
--- by sql/50_distributor.sql). Result types are in migrations/0003_call_sites.sql.
--- Applied repeatably by the post-apply step (create or replace).
---
--- Every call-site function does the same four things, in one call:
---   1. check its arguments (nothing is locked or written before);
---   2. lock the task, then the task instance (jobmon._lock_task_instance);
---   3. decide from the status as locked: a repeat of the call that already
---      took effect changes nothing (outcome 'unchanged'); otherwise ask
---      jobmon.transition_task_instance() for the move (the one place the
---      rules and the cascade are applied; it re-locks the rows already held,
---      which costs nothing);
---   4. write the route's columns (and error-log row) only when that move was
---      applied, and return the state after the call.
---
--- The internal helpers below run with their caller's rights and plan
--- settings (no SECURITY DEFINER, no plan_cache_mode of their own): only the
--- owner may call them, their callers are the routes, which already run as
--- the owner with generic plans, and switching again costs on every call.
+-- What the worker node calls about its task instance: its wire form
+-- (worker_node_task_instance, array_task_instance for an array job, the
+-- reference model's to_wire_as_worker_node_task_instance column for column)
+-- and one function per report: log_running, log_heartbeat, log_done,
+-- log_error (also the reconciler's). Result types are in
+-- migrations/0003_call_sites.sql; the shared internal functions and the
+-- pattern the reports follow are in sql/20_move.sql. Applied repeatably by
+-- the post-apply step (create or replace).
 
 -- ---------------------------------------------------------------------------
--- jobmon._lock_task_instance(task_instance_id bigint)
---   returns (status, task_id, task_status, stale, report_by_date, distributor_id)
+-- jobmon._worker_node_task_instance(task_instance_id bigint)
+--   returns jobmon.worker_node_task_instance_wire
 --
--- Internal. Locks the task FOR NO KEY UPDATE (the project's lock order: the
--- task first; a task instance never changes task, see sql/12_row_guards.sql)
--- and reads the task instance after it, and returns what the callers decide
--- from. Holding the task holds its task instances: every writer of a task
--- instance locks its task first. Locks are held until the caller's transaction ends.
--- Raises 22004 NULL id, JM003 no task instance has this id.
+-- Internal. The read behind jobmon.worker_node_task_instance(), also called
+-- by jobmon.log_running() (which runs as the owner already, so the read
+-- runs with its caller's rights and plan settings instead of switching
+-- again). Locks nothing. Raises JM003 no task instance has this id.
 -- ---------------------------------------------------------------------------
-create or replace function jobmon._lock_task_instance(
-    task_instance_id bigint,
-    out status text, out task_id bigint, out task_status text, out stale boolean,
-    out report_by_date timestamptz, out distributor_id text)
-returns record
+create or replace function jobmon._worker_node_task_instance(task_instance_id bigint)
+returns jobmon.worker_node_task_instance_wire
 language plpgsql
-volatile
+stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    ti_id constant bigint := _lock_task_instance.task_instance_id;
-    task_row record;
+    ti_id  constant bigint := _worker_node_task_instance.task_instance_id;
+    result jobmon.worker_node_task_instance_wire;
 begin
-    if ti_id is null then
-        raise exception 'task_instance_id must not be NULL'
-            using errcode = '22004', hint = 'Nothing was changed.';
-    end if;
-    select t.id, t.status, t.current_attempt_from
-      into task_row
-      from jobmon.task t
-     where t.id = (select ti.task_id from jobmon.task_instance ti where ti.id = ti_id)
-       for no key update;
+    select ti.id, ti.status, ti.workflow_run_id, t.id, t.name, t.command, t.workflow_id,
+           r.requested_resources ->> 'stdout', r.requested_resources ->> 'stderr'
+      into result
+      from jobmon.task_instance ti
+      join jobmon.task t on t.id = ti.task_id
+      left join jobmon.task_resources r on r.id = ti.task_resources_id
+     where ti.id = ti_id;
     if not found then
         raise exception 'TaskInstance id: % not found', ti_id
-            using errcode = 'JM003', hint = 'Nothing was changed.';
-    end if;
-    -- Read in a statement of its own, after the task lock: it sees the last
-    -- committed state. No lock of its own: every writer of a task instance
-    -- locks its task first, so holding the task holds the task instance (the
-    -- move itself locks it with its UPDATE).
-    select ti.status, ti.report_by_date, ti.distributor_id::text
-      into _lock_task_instance.status, _lock_task_instance.report_by_date, _lock_task_instance.distributor_id
-      from jobmon.task_instance ti
-     where ti.id = ti_id;
-    _lock_task_instance.task_id := task_row.id;
-    _lock_task_instance.task_status := task_row.status;
-    _lock_task_instance.stale := ti_id < task_row.current_attempt_from;
-end;
-$$;
-comment on function jobmon._lock_task_instance(bigint) is
-    'Internal. Locks the task (FOR NO KEY UPDATE), which holds its task instances, and returns the task instance''s status, report_by_date and distributor_id and its task''s id and status as locked. Raises 22004 NULL id, JM003 not found.';
-
--- ---------------------------------------------------------------------------
--- jobmon._call_site_result(task_instance_id, outcome, previous_status, stale, error_description)
---   returns jobmon.call_site_result
---
--- Internal. The result of a call-site function: the task instance and its
--- task as they are after the call, with the call's outcome. With an
--- error_description (given only for an applied error move), it first adds
--- the task instance's one jobmon.task_instance_error_log row, in the same
--- statement, and returns its id. Reads rows the caller has locked.
--- ---------------------------------------------------------------------------
-create or replace function jobmon._call_site_result(
-    task_instance_id bigint, outcome text, previous_status text, stale boolean, error_description text)
-returns jobmon.call_site_result
-language plpgsql
-volatile
-set search_path = pg_catalog, pg_temp
-as $$
-declare
-    ti_id  constant bigint := _call_site_result.task_instance_id;
-    result jobmon.call_site_result;
-begin
-    -- PL/pgSQL, not SQL: a SQL function with a SET clause is planned again on every call.
-    if error_description is null then
-        select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
-               ti.status_date, ti.report_by_date, ti.distributor_id::text, null::bigint
-          into result
-          from jobmon.task_instance ti
-          join jobmon.task t on t.id = ti.task_id
-         where ti.id = ti_id;
-    else
-        with logged as (
-            insert into jobmon.task_instance_error_log (task_instance_id, description)
-            values (ti_id, error_description)
-            returning id
-        )
-        select ti.id, ti.task_id, outcome, previous_status, ti.status, t.status, stale,
-               ti.status_date, ti.report_by_date, ti.distributor_id::text, logged.id
-          into result
-          from logged, jobmon.task_instance ti
-          join jobmon.task t on t.id = ti.task_id
-         where ti.id = ti_id;
+            using errcode = 'JM003',
+                  hint = 'Nothing was read.';
     end if;
     return result;
 end;
 $$;
-comment on function jobmon._call_site_result(bigint, text, text, boolean, text) is
-    'Internal. The jobmon.call_site_result of a call: the task instance and its task as they are now, with the call''s outcome; with an error_description, adds the error-log row of an applied error move first (same statement).';
+comment on function jobmon._worker_node_task_instance(bigint) is
+    'Internal. The worker-node wire form of a task instance (see jobmon.worker_node_task_instance()). Raises JM003 not found.';
 
 -- ---------------------------------------------------------------------------
--- jobmon._require_length(argument text, value text, max_length integer) returns void
+-- jobmon.worker_node_task_instance(task_instance_id bigint)
+--   returns jobmon.worker_node_task_instance_wire
 --
--- Internal. Raises 22001 when value is longer than the column it is written
--- to; the message names the argument and its length, never its text.
+-- One row: task_instance_id, status, workflow_run_id, task_id, name,
+-- command, workflow_id, stdout, stderr; stdout and stderr are the keys of
+-- the task instance's task resources' requested_resources (jsonb), NULL when
+-- the key or the resources are missing.
+-- Called by: the worker node (log_running returns the same form), readonly
+-- tools. Locks nothing.
+-- Raises: 22004 NULL id, JM003 no task instance has this id.
 -- ---------------------------------------------------------------------------
-create or replace function jobmon._require_length(argument text, value text, max_length integer)
-returns void
+create or replace function jobmon.worker_node_task_instance(task_instance_id bigint)
+returns jobmon.worker_node_task_instance_wire
 language plpgsql
-immutable
+stable
+security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 begin
-    if length(value) > max_length then
-        raise exception '% is too long: % characters, at most % are stored', argument, length(value), max_length
-            using errcode = '22001', hint = 'Nothing was changed.';
+    if worker_node_task_instance.task_instance_id is null then
+        raise exception 'task_instance_id must not be NULL'
+            using errcode = '22004',
+                  hint = 'Nothing was read.';
     end if;
+    return jobmon._worker_node_task_instance(worker_node_task_instance.task_instance_id);
 end;
 $$;
-comment on function jobmon._require_length(text, text, integer) is
-    'Internal. Raises 22001 (naming the argument, not echoing it) when value is longer than max_length characters.';
+comment on function jobmon.worker_node_task_instance(bigint) is
+    'The worker-node wire form of a task instance, in the reference model''s column order (task_instance_id, status, workflow_run_id, task_id, name, command, workflow_id, stdout, stderr); stdout/stderr come from the task resources'' requested_resources, NULL when missing. Locks nothing. Raises 22004 NULL id, JM003 not found.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
+--   returns jobmon.worker_node_task_instance_wire
+--
+-- How an array worker finds its task instance: the worker-node wire form
+-- (jobmon.worker_node_task_instance()) of the instance at (array, batch,
+-- step), which the unique constraint ix_array_batch_index makes one row.
+-- Called by: the worker node of an array job. Locks nothing.
+-- Raises: 22004 NULL argument; JM003 no task instance at that step.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.array_task_instance(array_id bigint, array_batch_num integer, array_step_id integer)
+returns jobmon.worker_node_task_instance_wire
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    arr_id    constant bigint := array_task_instance.array_id;
+    batch_num constant integer := array_task_instance.array_batch_num;
+    step      constant integer := array_task_instance.array_step_id;
+    ti_id     bigint;
+begin
+    if arr_id is null or batch_num is null or step is null then
+        raise exception '% must not be NULL',
+            case when arr_id is null then 'array_id' when batch_num is null then 'array_batch_num'
+                 else 'array_step_id' end
+            using errcode = '22004',
+                  hint = 'Nothing was read.';
+    end if;
+    select ti.id into ti_id
+      from jobmon.task_instance ti
+     where ti.array_id = arr_id and ti.array_batch_num = batch_num and ti.array_step_id = step;
+    if ti_id is null then
+        raise exception 'TaskInstance of array %, batch %, step % not found', arr_id, batch_num, step
+            using errcode = 'JM003',
+                  hint = 'Check the array id, batch number and step the cluster gave this job. Nothing was read.';
+    end if;
+    return jobmon.worker_node_task_instance(ti_id);
+end;
+$$;
+comment on function jobmon.array_task_instance(bigint, integer, integer) is
+    'How an array worker finds its task instance: the worker-node wire form of the instance at (array_id, array_batch_num, array_step_id). Locks nothing. Raises 22004 NULL argument, JM003 not found.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon._check_usage(nodename, stdout, stderr, wallclock, maxrss, maxpss,
@@ -207,29 +184,6 @@ end;
 $$;
 comment on function jobmon._usage(text, text, text, text, text, text, text, text, text, text, text) is
     'Internal. The usage columns of a report as jsonb, for jobmon._transition_task_instance().';
-
--- ---------------------------------------------------------------------------
--- jobmon._require_description(description text) returns void
---
--- Internal. Raises 22004 when an error report has no description, 22001
--- when it is longer than 65535 characters (the limit of an error-log row).
--- ---------------------------------------------------------------------------
-create or replace function jobmon._require_description(description text)
-returns void
-language plpgsql
-immutable
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-    if description is null then
-        raise exception 'description must not be NULL'
-            using errcode = '22004', hint = 'Pass the error message ('''' when there is none). Nothing was changed.';
-    end if;
-    perform jobmon._require_length('description', description, 65535);
-end;
-$$;
-comment on function jobmon._require_description(text) is
-    'Internal. Raises 22004 when an error report''s description is NULL, 22001 when it is longer than 65535 characters.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.log_running(task_instance_id bigint, nodename text, process_group_id
@@ -337,7 +291,7 @@ declare
 begin
     perform jobmon._require_interval('next_report_increment', next_report_increment, false);
     locked := jobmon._lock_task_instance(ti_id);
-    if locked.status in ('O', 'R', 'T') then  -- live: launched, running, triaging
+    if locked.status = any (jobmon._heartbeat_task_instance_statuses()) then  -- launched, running, triaging
         if locked.status = 'T' then  -- back to running, with the new deadline
             perform jobmon._transition_task_instance(ti_id, 'R',
                 jsonb_build_object('report_by_date', clock_timestamp() + next_report_increment), 'log_heartbeat');
@@ -441,10 +395,10 @@ begin
         raise exception 'error_state must not be NULL'
             using errcode = '22004', hint = 'Pass E, Z, U or F. Nothing was changed.';
     end if;
-    if error_state not in ('E', 'Z', 'U', 'F') then
+    if error_state <> all (jobmon._error_task_instance_statuses()) then
         raise exception 'Unknown error_state: %', quote_literal(jobmon._cut(error_state))
             using errcode = '22023',
-                  detail = 'Error states: ' || jobmon.describe_statuses(array['E', 'Z', 'U', 'F']) || '.',
+                  detail = 'Error states: ' || jobmon.describe_statuses(jobmon._error_task_instance_statuses()) || '.',
                   hint = 'Nothing was changed.';
     end if;
     perform jobmon._require_description(description),
