@@ -33,12 +33,12 @@ from psycopg.conninfo import conninfo_to_dict
 
 from . import __version__, graph
 from . import migrate as migrations
-from .batches import queue_task_batch
 from .connection import DSN_ENV_VAR, resolve_dsn
 from .errors import JobmonDBError, translate
 from .history import HistoryEntry, history_enabled, set_history, task_instance_history
 from .inspect import TaskInstanceView, show_task_instance
 from .statuses import TaskInstanceStatus
+from .swarm import queue_task_batch
 from .transitions import TransitionResult, transition_task_instance
 
 PROG = "jobmon-db"

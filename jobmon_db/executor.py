@@ -1,21 +1,28 @@
-"""How every wrapper runs a jobmon function: one executor for sync connections, one for async.
+"""How every wrapper runs a jobmon function: each declared once, run sync or async by one executor.
 
-A statement's psycopg error that has a jobmon_db exception is raised as that
-exception (jobmon_db.errors.translate); rows come back as the wrapper's
-result class. Whether a statement is prepared is the connection's own
-setting (psycopg's prepare_threshold), so a pool behind PgBouncer that turned
-prepared statements off keeps them off.
+A :class:`SqlFunction` names the function, its result class and its
+arguments (name, SQL type, coercer from jobmon_db.arguments); its statement
+calls the function with named arguments, so an argument added to or
+reordered in the SQL signature never shifts the others. A statement's
+psycopg error that has a jobmon_db exception is raised as that exception
+(jobmon_db.errors.translate); rows come back as the result class, built
+from the columns in order (a test holds every class's fields to its
+function's columns). Whether a statement is prepared is the connection's
+own setting (psycopg's prepare_threshold), so a pool behind PgBouncer that
+turned prepared statements off keeps them off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import args_row
 
+from .arguments import Coercer, passed
 from .errors import translate
 
 T = TypeVar("T")
@@ -35,36 +42,59 @@ def jobmon_errors(conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any]) 
         raise mapped from error
 
 
-def _function_name(sql: str) -> str:
-    return sql.split("jobmon.", 1)[1].split("(", 1)[0]
+@dataclass(frozen=True)
+class Argument:
+    """One named argument of a SQL function: its SQL type and the coercer its Python value goes through."""
+
+    name: str
+    sql_type: str
+    coerce: Coercer = passed
 
 
-def _one(rows: list[T], sql: str) -> T:
-    if len(rows) != 1:  # the functions called through fetch_one() always return one row
-        raise RuntimeError(f"jobmon.{_function_name(sql)}() returned {len(rows)} rows, not one")
-    return rows[0]
+class SqlFunction(Generic[T]):
+    """One jobmon function as the wrappers call it: name, result class (or scalar type), arguments."""
 
+    def __init__(self, name: str, row: Callable[..., T], *arguments: Argument) -> None:
+        self.name = name
+        self.row = row
+        self.arguments = arguments
+        named = ", ".join(f"{a.name} => %({a.name})s::{a.sql_type}" for a in arguments)
+        self.sql = f"select * from jobmon.{name}({named})"
 
-def fetch_all(conn: psycopg.Connection[Any], row: type[T], sql: str, params: Sequence[Any]) -> list[T]:
-    """The rows of one statement as `row` instances."""
-    with jobmon_errors(conn), conn.cursor(row_factory=class_row(row)) as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+    def __repr__(self) -> str:
+        return f"SqlFunction({self.sql!r})"
 
+    def params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The values as sent: every declared argument through its coercer (a missing one is a TypeError)."""
+        unknown = set(values) - {a.name for a in self.arguments}
+        if unknown:
+            raise TypeError(f"jobmon.{self.name}() has no argument {sorted(unknown)}")
+        return {a.name: a.coerce(a.name, values[a.name]) for a in self.arguments}
 
-async def fetch_all_async(conn: psycopg.AsyncConnection[Any], row: type[T], sql: str, params: Sequence[Any]) -> list[T]:
-    """The async twin of fetch_all()."""
-    with jobmon_errors(conn):
-        async with conn.cursor(row_factory=class_row(row)) as cur:
-            await cur.execute(sql, params)
-            return await cur.fetchall()
+    def _one(self, rows: list[T]) -> T:
+        if len(rows) != 1:  # called through one() only for functions that always return one row
+            raise RuntimeError(f"jobmon.{self.name}() returned {len(rows)} rows, not one")
+        return rows[0]
 
+    def all(self, conn: psycopg.Connection[Any], **values: Any) -> list[T]:
+        """The function's rows, as result-class instances."""
+        params = self.params(values)
+        with jobmon_errors(conn), conn.cursor(row_factory=args_row(self.row)) as cur:
+            cur.execute(self.sql, params)
+            return cur.fetchall()
 
-def fetch_one(conn: psycopg.Connection[Any], row: type[T], sql: str, params: Sequence[Any]) -> T:
-    """The one row of a function that always returns one."""
-    return _one(fetch_all(conn, row, sql, params), sql)
+    async def all_async(self, conn: psycopg.AsyncConnection[Any], **values: Any) -> list[T]:
+        """The async twin of all()."""
+        params = self.params(values)
+        with jobmon_errors(conn):
+            async with conn.cursor(row_factory=args_row(self.row)) as cur:
+                await cur.execute(self.sql, params)
+                return await cur.fetchall()
 
+    def one(self, conn: psycopg.Connection[Any], **values: Any) -> T:
+        """The one row of a function that always returns one."""
+        return self._one(self.all(conn, **values))
 
-async def fetch_one_async(conn: psycopg.AsyncConnection[Any], row: type[T], sql: str, params: Sequence[Any]) -> T:
-    """The async twin of fetch_one()."""
-    return _one(await fetch_all_async(conn, row, sql, params), sql)
+    async def one_async(self, conn: psycopg.AsyncConnection[Any], **values: Any) -> T:
+        """The async twin of one()."""
+        return self._one(await self.all_async(conn, **values))
