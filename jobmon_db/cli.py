@@ -35,11 +35,12 @@ from . import __version__, graph
 from . import migrate as migrations
 from .connection import DSN_ENV_VAR, resolve_dsn
 from .errors import JobmonDBError, translate
-from .history import HistoryEntry, history_enabled, set_history, task_instance_history
+from .history import history_enabled, set_history, task_instance_history
 from .inspect import TaskInstanceView, show_task_instance
+from .results import HistoryEntry, TransitionResult
 from .statuses import TaskInstanceStatus
 from .swarm import queue_task_batch
-from .transitions import TransitionResult, transition_task_instance
+from .transitions import transition_task_instance
 
 PROG = "jobmon-db"
 ROLE_PREFIX_ENV_VAR = "JOBMON_DB_ROLE_PREFIX"

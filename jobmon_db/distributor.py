@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-import psycopg
-
 from . import arguments as a
 from .errors import InvalidArgument
 from .executor import Argument, SqlFunction
@@ -30,34 +28,6 @@ from .results import (
     KillResult,
     LaunchedTaskInstance,
 )
-
-__all__ = [
-    "CallSiteResult",
-    "DistributorIdLogged",
-    "DistributorTaskInstance",
-    "Heartbeat",
-    "InstantiatedTaskInstance",
-    "KillResult",
-    "LaunchedTaskInstance",
-    "distributor_task_instances",
-    "distributor_task_instances_async",
-    "instantiate_task_instances",
-    "instantiate_task_instances_async",
-    "kill_task_instances",
-    "kill_task_instances_async",
-    "launch_array_batch",
-    "launch_array_batch_async",
-    "log_array_distributor_ids",
-    "log_array_distributor_ids_async",
-    "log_distributor_id",
-    "log_distributor_id_async",
-    "log_heartbeats",
-    "log_heartbeats_async",
-    "log_no_distributor_id",
-    "log_no_distributor_id_async",
-    "log_unknown_error",
-    "log_unknown_error_async",
-]
 
 #: {array_step_id: distributor_id} or (array_step_id, distributor_id) pairs.
 DistributorIdsByStep = Mapping[int, str | None] | Iterable[tuple[int, str | None]]
@@ -91,104 +61,54 @@ KILL_TASK_INSTANCES = SqlFunction(
 )
 
 
-def log_distributor_id(
-    conn: psycopg.Connection[Any], task_instance_id: int, distributor_id: str, next_report_increment: timedelta
-) -> CallSiteResult:
+@LOG_DISTRIBUTOR_ID.row
+def log_distributor_id(task_instance_id: int, distributor_id: str, next_report_increment: timedelta) -> dict[str, Any]:
     """Record the cluster's job id and launch (I -> O); see docs/sql-api.md for the other statuses."""
-    return LOG_DISTRIBUTOR_ID.one(
-        conn,
-        task_instance_id=task_instance_id,
-        distributor_id=distributor_id,
-        next_report_increment=next_report_increment,
-    )
+    return locals()
 
 
-async def log_distributor_id_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int, distributor_id: str, next_report_increment: timedelta
-) -> CallSiteResult:
-    """The async twin of log_distributor_id()."""
-    return await LOG_DISTRIBUTOR_ID.one_async(
-        conn,
-        task_instance_id=task_instance_id,
-        distributor_id=distributor_id,
-        next_report_increment=next_report_increment,
-    )
-
-
-def log_no_distributor_id(conn: psycopg.Connection[Any], task_instance_id: int, description: str) -> CallSiteResult:
+@LOG_NO_DISTRIBUTOR_ID.row
+def log_no_distributor_id(task_instance_id: int, description: str) -> dict[str, Any]:
     """Submission failed: I -> W with one error-log row."""
-    return LOG_NO_DISTRIBUTOR_ID.one(conn, task_instance_id=task_instance_id, description=description)
+    return locals()
 
 
-async def log_no_distributor_id_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int, description: str
-) -> CallSiteResult:
-    """The async twin of log_no_distributor_id()."""
-    return await LOG_NO_DISTRIBUTOR_ID.one_async(conn, task_instance_id=task_instance_id, description=description)
-
-
-def log_unknown_error(conn: psycopg.Connection[Any], task_instance_id: int, description: str) -> CallSiteResult:
+@LOG_UNKNOWN_ERROR.row
+def log_unknown_error(task_instance_id: int, description: str) -> dict[str, Any]:
     """The reconciler's verdict U, only while report_by_date is in the past (else outcome 'not_overdue')."""
-    return LOG_UNKNOWN_ERROR.one(conn, task_instance_id=task_instance_id, description=description)
+    return locals()
 
 
-async def log_unknown_error_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int, description: str
-) -> CallSiteResult:
-    """The async twin of log_unknown_error()."""
-    return await LOG_UNKNOWN_ERROR.one_async(conn, task_instance_id=task_instance_id, description=description)
-
-
-def distributor_task_instances(
-    conn: psycopg.Connection[Any], task_instance_ids: Iterable[int]
-) -> list[DistributorTaskInstance]:
+@DISTRIBUTOR_TASK_INSTANCES.rows
+def distributor_task_instances(task_instance_ids: Iterable[int]) -> dict[str, Any]:
     """The distributor wire form of each existing task instance (ascending id; unknown ids skipped)."""
-    return DISTRIBUTOR_TASK_INSTANCES.all(conn, task_instance_ids=task_instance_ids)
+    return locals()
 
 
-async def distributor_task_instances_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_ids: Iterable[int]
-) -> list[DistributorTaskInstance]:
-    """The async twin of distributor_task_instances()."""
-    return await DISTRIBUTOR_TASK_INSTANCES.all_async(conn, task_instance_ids=task_instance_ids)
-
-
-def instantiate_task_instances(
-    conn: psycopg.Connection[Any], task_instance_ids: Iterable[int]
-) -> list[InstantiatedTaskInstance]:
+@INSTANTIATE_TASK_INSTANCES.rows
+def instantiate_task_instances(task_instance_ids: Iterable[int]) -> dict[str, Any]:
     """Q -> I for the instances in Q whose tasks are Q; one row (wire form + outcome) per distinct id."""
-    return INSTANTIATE_TASK_INSTANCES.all(conn, task_instance_ids=task_instance_ids)
+    return locals()
 
 
-async def instantiate_task_instances_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_ids: Iterable[int]
-) -> list[InstantiatedTaskInstance]:
-    """The async twin of instantiate_task_instances()."""
-    return await INSTANTIATE_TASK_INSTANCES.all_async(conn, task_instance_ids=task_instance_ids)
-
-
-def launch_array_batch(
-    conn: psycopg.Connection[Any], array_id: int, array_batch_num: int, next_report_increment: timedelta
-) -> list[LaunchedTaskInstance]:
+@LAUNCH_ARRAY_BATCH.rows
+def launch_array_batch(array_id: int, array_batch_num: int, next_report_increment: timedelta) -> dict[str, Any]:
     """I -> O (with submitted_date and report_by_date) for the batch's instances in I; one row per instance."""
-    return LAUNCH_ARRAY_BATCH.all(
-        conn, array_id=array_id, array_batch_num=array_batch_num, next_report_increment=next_report_increment
-    )
+    return locals()
 
 
-async def launch_array_batch_async(
-    conn: psycopg.AsyncConnection[Any], array_id: int, array_batch_num: int, next_report_increment: timedelta
-) -> list[LaunchedTaskInstance]:
-    """The async twin of launch_array_batch()."""
-    return await LAUNCH_ARRAY_BATCH.all_async(
-        conn, array_id=array_id, array_batch_num=array_batch_num, next_report_increment=next_report_increment
-    )
-
-
-def _steps_and_ids(distributor_ids_by_step: DistributorIdsByStep | None) -> dict[str, Any]:
-    """The pairs as the function's two arrays (steps, ids); None stays None for the function to refuse."""
-    if distributor_ids_by_step is None:
-        return {"array_step_ids": None, "distributor_ids": None}
+@LOG_ARRAY_DISTRIBUTOR_IDS.rows
+def log_array_distributor_ids(
+    array_id: int, array_batch_num: int, distributor_ids_by_step: DistributorIdsByStep
+) -> dict[str, Any]:
+    """Record the cluster job id of each step ({step: id} or (step, id) pairs) on the batch's O/R instances."""
+    if distributor_ids_by_step is None:  # the function refuses it
+        return {
+            "array_id": array_id,
+            "array_batch_num": array_batch_num,
+            "array_step_ids": None,
+            "distributor_ids": None,
+        }
     pairs = (
         list(distributor_ids_by_step.items())
         if isinstance(distributor_ids_by_step, Mapping)
@@ -197,56 +117,32 @@ def _steps_and_ids(distributor_ids_by_step: DistributorIdsByStep | None) -> dict
     for pair in pairs:
         if not isinstance(pair, tuple) or len(pair) != 2:
             raise InvalidArgument(f"expected (array_step_id, distributor_id) pairs, got {a.short(pair)}")
-    return {"array_step_ids": [p[0] for p in pairs], "distributor_ids": [p[1] for p in pairs]}
+    return {
+        "array_id": array_id,
+        "array_batch_num": array_batch_num,
+        "array_step_ids": [p[0] for p in pairs],
+        "distributor_ids": [p[1] for p in pairs],
+    }
 
 
-def log_array_distributor_ids(
-    conn: psycopg.Connection[Any],
-    array_id: int,
-    array_batch_num: int,
-    distributor_ids_by_step: DistributorIdsByStep,
-) -> list[DistributorIdLogged]:
-    """Record the cluster job id of each step ({step: id} or (step, id) pairs) on the batch's O/R instances."""
-    return LOG_ARRAY_DISTRIBUTOR_IDS.all(
-        conn, array_id=array_id, array_batch_num=array_batch_num, **_steps_and_ids(distributor_ids_by_step)
-    )
-
-
-async def log_array_distributor_ids_async(
-    conn: psycopg.AsyncConnection[Any],
-    array_id: int,
-    array_batch_num: int,
-    distributor_ids_by_step: DistributorIdsByStep,
-) -> list[DistributorIdLogged]:
-    """The async twin of log_array_distributor_ids()."""
-    return await LOG_ARRAY_DISTRIBUTOR_IDS.all_async(
-        conn, array_id=array_id, array_batch_num=array_batch_num, **_steps_and_ids(distributor_ids_by_step)
-    )
-
-
-def log_heartbeats(
-    conn: psycopg.Connection[Any], task_instance_ids: Iterable[int], next_report_increment: timedelta
-) -> list[Heartbeat]:
+@LOG_HEARTBEATS.rows
+def log_heartbeats(task_instance_ids: Iterable[int], next_report_increment: timedelta) -> dict[str, Any]:
     """Push report_by_date of the instances still in O; one row per distinct id."""
-    return LOG_HEARTBEATS.all(conn, task_instance_ids=task_instance_ids, next_report_increment=next_report_increment)
+    return locals()
 
 
-async def log_heartbeats_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_ids: Iterable[int], next_report_increment: timedelta
-) -> list[Heartbeat]:
-    """The async twin of log_heartbeats()."""
-    return await LOG_HEARTBEATS.all_async(
-        conn, task_instance_ids=task_instance_ids, next_report_increment=next_report_increment
-    )
-
-
-def kill_task_instances(conn: psycopg.Connection[Any], task_instance_ids: Iterable[int]) -> list[KillResult]:
+@KILL_TASK_INSTANCES.rows
+def kill_task_instances(task_instance_ids: Iterable[int]) -> dict[str, Any]:
     """K -> F for the instances the distributor killed; one result per distinct id."""
-    return KILL_TASK_INSTANCES.all(conn, task_instance_ids=task_instance_ids)
+    return locals()
 
 
-async def kill_task_instances_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_ids: Iterable[int]
-) -> list[KillResult]:
-    """The async twin of kill_task_instances()."""
-    return await KILL_TASK_INSTANCES.all_async(conn, task_instance_ids=task_instance_ids)
+log_distributor_id_async = log_distributor_id.async_twin
+log_no_distributor_id_async = log_no_distributor_id.async_twin
+log_unknown_error_async = log_unknown_error.async_twin
+distributor_task_instances_async = distributor_task_instances.async_twin
+instantiate_task_instances_async = instantiate_task_instances.async_twin
+launch_array_batch_async = launch_array_batch.async_twin
+log_array_distributor_ids_async = log_array_distributor_ids.async_twin
+log_heartbeats_async = log_heartbeats.async_twin
+kill_task_instances_async = kill_task_instances.async_twin

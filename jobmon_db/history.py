@@ -15,16 +15,6 @@ from . import arguments as a
 from .executor import Argument, SqlFunction
 from .results import HistoryEntry
 
-__all__ = [
-    "HistoryEntry",
-    "history_enabled",
-    "history_enabled_async",
-    "set_history",
-    "set_history_async",
-    "task_instance_history",
-    "task_instance_history_async",
-]
-
 TASK_INSTANCE_HISTORY = SqlFunction(
     "task_instance_history", HistoryEntry, Argument("task_instance_id", "bigint", a.bigint)
 )
@@ -33,24 +23,20 @@ SET_HISTORY = SqlFunction("set_history", bool, Argument("enabled", "boolean", a.
 HISTORY_ENABLED_SQL = "select coalesce((select s.enabled from jobmon.history_setting s), false)"
 
 
-def task_instance_history(conn: psycopg.Connection[Any], task_instance_id: int) -> list[HistoryEntry]:
+@TASK_INSTANCE_HISTORY.rows
+def task_instance_history(task_instance_id: int) -> dict[str, Any]:
     """The task instance's moves and its task's moves, in history order. TaskInstanceNotFound if there is none."""
-    return TASK_INSTANCE_HISTORY.all(conn, task_instance_id=task_instance_id)
+    return locals()
 
 
-async def task_instance_history_async(conn: psycopg.AsyncConnection[Any], task_instance_id: int) -> list[HistoryEntry]:
-    """The async twin of task_instance_history()."""
-    return await TASK_INSTANCE_HISTORY.all_async(conn, task_instance_id=task_instance_id)
-
-
-def set_history(conn: psycopg.Connection[Any], enabled: bool) -> bool:
+@SET_HISTORY.row
+def set_history(enabled: bool) -> dict[str, Any]:
     """Turn the history of this database on or off (owner only); returns the new state."""
-    return SET_HISTORY.one(conn, enabled=enabled)
+    return locals()
 
 
-async def set_history_async(conn: psycopg.AsyncConnection[Any], enabled: bool) -> bool:
-    """The async twin of set_history()."""
-    return await SET_HISTORY.one_async(conn, enabled=enabled)
+task_instance_history_async = task_instance_history.async_twin
+set_history_async = set_history.async_twin
 
 
 def history_enabled(conn: psycopg.Connection[Any]) -> bool:

@@ -12,13 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
 from . import arguments as a
 from .executor import Argument, SqlFunction
 from .results import BoundTask
-
-__all__ = ["BoundTask", "TaskBinding", "bind_tasks"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +56,9 @@ BIND_TASKS = SqlFunction(
 )
 
 
-def bind_tasks(conn: psycopg.Connection[Any], workflow_id: int, tasks: Iterable[TaskBinding]) -> list[BoundTask]:
+@BIND_TASKS.rows
+def bind_tasks(workflow_id: int, tasks: Iterable[TaskBinding]) -> dict[str, Any]:
     """Register new tasks in G and reset rebound unfinished ones to G; one row per distinct key, by task id."""
     bindings = list(tasks)
     columns = {argument: [getattr(t, field) for t in bindings] for argument, field, _ in _COLUMNS}
-    return BIND_TASKS.all(conn, workflow_id=workflow_id, **columns)
+    return {"workflow_id": workflow_id, **columns}

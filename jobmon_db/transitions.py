@@ -11,17 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import psycopg
-
 from . import arguments as a
-from .arguments import BIGINT_RANGE
 from .executor import Argument, SqlFunction
 from .results import TransitionResult
 from .statuses import TaskInstanceStatus
 
 logger = logging.getLogger("jobmon_db")
-
-__all__ = ["BIGINT_RANGE", "TransitionResult", "transition_task_instance", "transition_task_instance_async"]
 
 TRANSITION = SqlFunction(
     "transition_task_instance",
@@ -31,21 +26,8 @@ TRANSITION = SqlFunction(
 )
 
 
-def _logged(result: TransitionResult, requested: TaskInstanceStatus | str) -> TransitionResult:
-    if result.untimely:
-        logger.warning(
-            "untimely transition of TaskInstance id: %s from %s to %s ignored"
-            " (a late report that lost a race; nothing changed)",
-            result.task_instance_id,
-            result.status.value,
-            str(requested),
-        )
-    return result
-
-
-def transition_task_instance(
-    conn: psycopg.Connection[Any], task_instance_id: int, new_status: TaskInstanceStatus | str
-) -> TransitionResult:
+@TRANSITION.row
+def transition_task_instance(task_instance_id: int, new_status: TaskInstanceStatus | str) -> dict[str, Any]:
     """Move a task instance to ``new_status`` (a code or TaskInstanceStatus).
 
     Returns the result, also when untimely (logged as a warning). Raises
@@ -54,13 +36,21 @@ def transition_task_instance(
     (before anything is sent) for an id that is not an int in bigint's range,
     a status that is not a str, or a TaskStatus.
     """
-    result = TRANSITION.one(conn, task_instance_id=task_instance_id, new_status=new_status)
-    return _logged(result, new_status)
+    return locals()
 
 
-async def transition_task_instance_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int, new_status: TaskInstanceStatus | str
-) -> TransitionResult:
-    """The async twin of transition_task_instance(), for an AsyncConnection."""
-    result = await TRANSITION.one_async(conn, task_instance_id=task_instance_id, new_status=new_status)
-    return _logged(result, new_status)
+def _logged(result: TransitionResult, sent: dict[str, Any]) -> TransitionResult:
+    """A late report that lost a race is no error; it is logged as a warning."""
+    if result.untimely:
+        logger.warning(
+            "untimely transition of TaskInstance id: %s from %s to %s ignored"
+            " (a late report that lost a race; nothing changed)",
+            result.task_instance_id,
+            result.status.value,
+            sent["new_status"],
+        )
+    return result
+
+
+transition_task_instance.after = _logged
+transition_task_instance_async = transition_task_instance.async_twin

@@ -13,33 +13,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import psycopg
-
 from . import arguments as a
 from .errors import InvalidArgument
 from .executor import Argument, SqlFunction
 from .results import ArrayWorkerTaskInstance, CallSiteResult, LogRunningResult, WorkerNodeTaskInstance
 from .statuses import TaskInstanceStatus
-
-__all__ = [
-    "USAGE_ARGUMENTS",
-    "ArrayWorkerTaskInstance",
-    "CallSiteResult",
-    "LogRunningResult",
-    "WorkerNodeTaskInstance",
-    "array_task_instance",
-    "array_task_instance_async",
-    "log_done",
-    "log_done_async",
-    "log_error",
-    "log_error_async",
-    "log_heartbeat",
-    "log_heartbeat_async",
-    "log_running",
-    "log_running_async",
-    "worker_node_task_instance",
-    "worker_node_task_instance_async",
-]
 
 USAGE_ARGUMENTS = (
     "nodename",
@@ -95,126 +73,61 @@ def _usage(usage: dict[str, str | None]) -> dict[str, str | None]:
     return {name: usage.get(name) for name in USAGE_ARGUMENTS}
 
 
+@LOG_RUNNING.row
 def log_running(
-    conn: psycopg.Connection[Any],
     task_instance_id: int,
     nodename: str | None,
     process_group_id: int | None,
     next_report_increment: timedelta,
     distributor_id: str | None = None,
-) -> LogRunningResult:
+) -> dict[str, Any]:
     """The job started: O/I/T -> R with nodename, process_group_id, distributor_id and report_by_date.
 
     From K it goes to F, from X to E: the worker runs only when ``result.may_run``.
     """
-    return LOG_RUNNING.one(
-        conn,
-        task_instance_id=task_instance_id,
-        nodename=nodename,
-        process_group_id=process_group_id,
-        next_report_increment=next_report_increment,
-        distributor_id=distributor_id,
-    )
+    return locals()
 
 
-async def log_running_async(
-    conn: psycopg.AsyncConnection[Any],
-    task_instance_id: int,
-    nodename: str | None,
-    process_group_id: int | None,
-    next_report_increment: timedelta,
-    distributor_id: str | None = None,
-) -> LogRunningResult:
-    """The async twin of log_running()."""
-    return await LOG_RUNNING.one_async(
-        conn,
-        task_instance_id=task_instance_id,
-        nodename=nodename,
-        process_group_id=process_group_id,
-        next_report_increment=next_report_increment,
-        distributor_id=distributor_id,
-    )
-
-
-def log_heartbeat(
-    conn: psycopg.Connection[Any], task_instance_id: int, next_report_increment: timedelta
-) -> CallSiteResult:
+@LOG_HEARTBEAT.row
+def log_heartbeat(task_instance_id: int, next_report_increment: timedelta) -> dict[str, Any]:
     """Push report_by_date of a live task instance (O, R, T; T comes back to R); else outcome 'ignored'."""
-    return LOG_HEARTBEAT.one(conn, task_instance_id=task_instance_id, next_report_increment=next_report_increment)
+    return locals()
 
 
-async def log_heartbeat_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int, next_report_increment: timedelta
-) -> CallSiteResult:
-    """The async twin of log_heartbeat()."""
-    return await LOG_HEARTBEAT.one_async(
-        conn, task_instance_id=task_instance_id, next_report_increment=next_report_increment
-    )
-
-
-def log_done(conn: psycopg.Connection[Any], task_instance_id: int, **usage: str | None) -> CallSiteResult:
+@LOG_DONE.row
+def log_done(task_instance_id: int, **usage: str | None) -> dict[str, Any]:
     """The job finished: -> D, writing the usage arguments given (nodename, stdout, ..., usage_str)."""
-    return LOG_DONE.one(conn, task_instance_id=task_instance_id, **_usage(usage))
+    return {"task_instance_id": task_instance_id, **_usage(usage)}
 
 
-async def log_done_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int, **usage: str | None
-) -> CallSiteResult:
-    """The async twin of log_done()."""
-    return await LOG_DONE.one_async(conn, task_instance_id=task_instance_id, **_usage(usage))
-
-
+@LOG_ERROR.row
 def log_error(
-    conn: psycopg.Connection[Any],
-    task_instance_id: int,
-    error_state: TaskInstanceStatus | str,
-    description: str,
-    **usage: str | None,
-) -> CallSiteResult:
+    task_instance_id: int, error_state: TaskInstanceStatus | str, description: str, **usage: str | None
+) -> dict[str, Any]:
     """An error report: -> error_state (E, Z, U or F) with one error-log row when applied."""
-    return LOG_ERROR.one(
-        conn, task_instance_id=task_instance_id, error_state=error_state, description=description, **_usage(usage)
-    )
+    return {
+        "task_instance_id": task_instance_id,
+        "error_state": error_state,
+        "description": description,
+        **_usage(usage),
+    }
 
 
-async def log_error_async(
-    conn: psycopg.AsyncConnection[Any],
-    task_instance_id: int,
-    error_state: TaskInstanceStatus | str,
-    description: str,
-    **usage: str | None,
-) -> CallSiteResult:
-    """The async twin of log_error()."""
-    return await LOG_ERROR.one_async(
-        conn, task_instance_id=task_instance_id, error_state=error_state, description=description, **_usage(usage)
-    )
-
-
-def worker_node_task_instance(conn: psycopg.Connection[Any], task_instance_id: int) -> WorkerNodeTaskInstance:
+@WORKER_NODE_TASK_INSTANCE.row
+def worker_node_task_instance(task_instance_id: int) -> dict[str, Any]:
     """The worker-node wire form of a task instance. Raises TaskInstanceNotFound."""
-    return WORKER_NODE_TASK_INSTANCE.one(conn, task_instance_id=task_instance_id)
+    return locals()
 
 
-async def worker_node_task_instance_async(
-    conn: psycopg.AsyncConnection[Any], task_instance_id: int
-) -> WorkerNodeTaskInstance:
-    """The async twin of worker_node_task_instance()."""
-    return await WORKER_NODE_TASK_INSTANCE.one_async(conn, task_instance_id=task_instance_id)
-
-
-def array_task_instance(
-    conn: psycopg.Connection[Any], array_id: int, array_batch_num: int, array_step_id: int
-) -> ArrayWorkerTaskInstance:
+@ARRAY_TASK_INSTANCE.row
+def array_task_instance(array_id: int, array_batch_num: int, array_step_id: int) -> dict[str, Any]:
     """The worker-node wire form of the instance at (array, batch, step); TaskInstanceNotFound if there is none."""
-    return ARRAY_TASK_INSTANCE.one(
-        conn, array_id=array_id, array_batch_num=array_batch_num, array_step_id=array_step_id
-    )
+    return locals()
 
 
-async def array_task_instance_async(
-    conn: psycopg.AsyncConnection[Any], array_id: int, array_batch_num: int, array_step_id: int
-) -> ArrayWorkerTaskInstance:
-    """The async twin of array_task_instance()."""
-    return await ARRAY_TASK_INSTANCE.one_async(
-        conn, array_id=array_id, array_batch_num=array_batch_num, array_step_id=array_step_id
-    )
+log_running_async = log_running.async_twin
+log_heartbeat_async = log_heartbeat.async_twin
+log_done_async = log_done.async_twin
+log_error_async = log_error.async_twin
+worker_node_task_instance_async = worker_node_task_instance.async_twin
+array_task_instance_async = array_task_instance.async_twin
