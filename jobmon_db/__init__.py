@@ -63,7 +63,7 @@ from .results import (
     TriagedInstance,
     WorkerNodeTaskInstance,
 )
-from .statuses import TaskInstanceStatus, TaskStatus
+from .statuses import Outcome, TaskInstanceStatus, TaskStatus
 from .swarm import (
     next_cursor,
     queue_task_batch,
@@ -112,6 +112,7 @@ __all__ = [
     "RetryableError",
     "TaskInstanceNotFound",
     "HistoryEntry",
+    "Outcome",
     "TaskInstanceStatus",
     "TaskStatus",
     "TransitionResult",

@@ -2,7 +2,8 @@
 
 Each class's fields are its function's result columns, in their order (the
 executor builds rows by position; tests/test_results.py compares them with
-the database). Status fields hold TaskInstanceStatus or TaskStatus members.
+the database). Status fields hold TaskInstanceStatus or TaskStatus members,
+``outcome`` an Outcome member (a str).
 """
 
 from __future__ import annotations
@@ -11,16 +12,27 @@ from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from .statuses import StatusCodes, TaskInstanceStatus, TaskStatus
+from .statuses import Outcome, StatusCodes, TaskInstanceStatus, TaskStatus
+
+
+class _HasOutcome(StatusCodes):
+    """A result with an outcome column."""
+
+    outcome: Outcome
+
+    @property
+    def applied(self) -> bool:
+        """True when the call changed the row (outcome 'applied')."""
+        return self.outcome is Outcome.APPLIED
 
 
 @dataclass(frozen=True)
-class TransitionResult(StatusCodes):
+class TransitionResult(_HasOutcome):
     """One row of jobmon.transition_task_instance()."""
 
     task_instance_id: int
     task_id: int
-    outcome: str
+    outcome: Outcome
     previous_status: TaskInstanceStatus
     status: TaskInstanceStatus
     task_previous_status: TaskStatus
@@ -32,21 +44,17 @@ class TransitionResult(StatusCodes):
     stale: bool = False
 
     @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
-
-    @property
     def untimely(self) -> bool:
-        return self.outcome == "untimely"
+        return self.outcome is Outcome.UNTIMELY
 
 
 @dataclass(frozen=True)
-class CallSiteResult(StatusCodes):
+class CallSiteResult(_HasOutcome):
     """One row of a call-site function (jobmon.call_site_result); outcomes in docs/sql-api.md."""
 
     task_instance_id: int
     task_id: int
-    outcome: str
+    outcome: Outcome
     previous_status: TaskInstanceStatus
     status: TaskInstanceStatus
     task_status: TaskStatus
@@ -55,10 +63,6 @@ class CallSiteResult(StatusCodes):
     report_by_date: datetime | None
     distributor_id: str | None
     error_log_id: int | None
-
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,10 @@ class WorkerNodeTaskInstance(StatusCodes):
 
 
 @dataclass(frozen=True)
-class LogRunningResult(WorkerNodeTaskInstance):
+class LogRunningResult(WorkerNodeTaskInstance, _HasOutcome):
     """The row of jobmon.log_running(): the worker-node wire form after the call, outcome, previous status."""
 
-    outcome: str
+    outcome: Outcome
     previous_status: TaskInstanceStatus
 
     @property
@@ -121,7 +125,7 @@ class DistributorTaskInstance(StatusCodes):
 
 
 @dataclass(frozen=True)
-class InstantiatedTaskInstance(StatusCodes):
+class InstantiatedTaskInstance(_HasOutcome):
     """One row of jobmon.instantiate_task_instances(): the distributor wire form after the call, and the outcome."""
 
     task_instance_id: int
@@ -136,15 +140,11 @@ class InstantiatedTaskInstance(StatusCodes):
     array_step_id: int | None
     #: applied, unchanged (already I), skipped (instance or task not Q), invalid, refused, conflict, not_found,
     #: stale (an attempt its task has left behind: finished instead, K -> F).
-    outcome: str
-
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
-class LaunchedTaskInstance(StatusCodes):
+class LaunchedTaskInstance(_HasOutcome):
     """One row of jobmon.launch_array_batch(): an instance of the batch and its move to O."""
 
     task_instance_id: int
@@ -152,7 +152,7 @@ class LaunchedTaskInstance(StatusCodes):
     array_step_id: int | None
     #: applied, unchanged (already O), skipped (instance or task not I), invalid, refused, conflict,
     #: stale (an attempt its task has left behind: told to die instead, I -> K).
-    outcome: str
+    outcome: Outcome
     previous_status: TaskInstanceStatus
     status: TaskInstanceStatus
     task_previous_status: TaskStatus
@@ -161,51 +161,39 @@ class LaunchedTaskInstance(StatusCodes):
     submitted_date: datetime | None
     report_by_date: datetime | None
 
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
-
 
 @dataclass(frozen=True)
-class DistributorIdLogged(StatusCodes):
+class DistributorIdLogged(_HasOutcome):
     """One row of jobmon.log_array_distributor_ids(): a requested step and its distributor id after the call."""
 
     array_step_id: int
     task_instance_id: int | None
     #: applied, unchanged, ignored (another id is recorded: kept), skipped (not O or R),
     #: invalid (None, blank or too long), conflict (two ids), not_found.
-    outcome: str
+    outcome: Outcome
     status: TaskInstanceStatus | None
     distributor_id: str | None
 
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
-
 
 @dataclass(frozen=True)
-class Heartbeat(StatusCodes):
+class Heartbeat(_HasOutcome):
     """One row of jobmon.log_heartbeats(): a requested task instance and its deadline after the call."""
 
     task_instance_id: int
     #: applied (report_by_date pushed), skipped (not in O), not_found.
-    outcome: str
+    outcome: Outcome
     status: TaskInstanceStatus | None
     report_by_date: datetime | None
 
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
-
 
 @dataclass(frozen=True)
-class KillResult(StatusCodes):
+class KillResult(_HasOutcome):
     """One row of jobmon.kill_task_instances(): the outcome of K -> F for one id."""
 
     task_instance_id: int
     task_id: int | None
     #: applied, unchanged (already F), skipped (not K), not_found, ...
-    outcome: str
+    outcome: Outcome
     previous_status: TaskInstanceStatus | None
     status: TaskInstanceStatus | None
     task_previous_status: TaskStatus | None
@@ -213,29 +201,21 @@ class KillResult(StatusCodes):
     task_num_attempts: int | None
     stale: bool | None
 
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
-
 
 @dataclass(frozen=True)
-class QueuedTask(StatusCodes):
+class QueuedTask(_HasOutcome):
     """One row of jobmon.queue_task_batch(): a requested task and what the call did to it."""
 
     task_id: int
     #: applied (queued now), skipped (not in G or A), invalid (the rules refuse G/A -> Q, or no attempts left),
     #: wrong_array (the task belongs to another array), not_found.
-    outcome: str
+    outcome: Outcome
     task_status: TaskStatus | None
     num_attempts: int | None
     #: The new task instance, its batch number and step; None unless applied.
     task_instance_id: int | None
     array_batch_num: int | None
     array_step_id: int | None
-
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
 
 
 @dataclass(frozen=True)
@@ -250,13 +230,13 @@ class TriagedInstance(StatusCodes):
 
 
 @dataclass(frozen=True)
-class TerminatedInstance(StatusCodes):
+class TerminatedInstance(_HasOutcome):
     """One row of jobmon.terminate_workflow_run(): where one live instance of the run ended."""
 
     task_instance_id: int
     task_id: int
     #: 'applied' when its status changed, else the outcome that stopped it (e.g. 'refused').
-    outcome: str
+    outcome: Outcome
     previous_status: TaskInstanceStatus
     status: TaskInstanceStatus
     task_status: TaskStatus
@@ -264,18 +244,14 @@ class TerminatedInstance(StatusCodes):
     #: The error-log text written for it (None when nothing moved).
     description: str | None
 
-    @property
-    def applied(self) -> bool:
-        return self.outcome == "applied"
-
 
 @dataclass(frozen=True)
-class TaskReset(StatusCodes):
+class TaskReset(_HasOutcome):
     """One row of jobmon.reset_tasks_for_resume()."""
 
     task_id: int
     #: 'applied' (now G with no attempts) or 'refused' (no 'resume' rule from its status).
-    outcome: str
+    outcome: Outcome
     previous_status: TaskStatus
     status: TaskStatus
     previous_num_attempts: int
@@ -291,14 +267,14 @@ class TaskStatusChange(StatusCodes):
 
 
 @dataclass(frozen=True)
-class BoundTask(StatusCodes):
+class BoundTask(_HasOutcome):
     """One row of jobmon.bind_tasks(): a requested key and what the call did to its task."""
 
     node_id: int
     task_args_hash: str
     task_id: int
     #: created (new, in G), reset (rebound to G), unchanged (D, or R without reset_if_running), refused
-    outcome: str
+    outcome: Outcome
     previous_status: TaskStatus | None
     status: TaskStatus
     max_attempts: int
