@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from . import arguments as a
 from .executor import Argument, SqlFunction
 from .results import HistoryEntry
@@ -19,8 +17,7 @@ TASK_INSTANCE_HISTORY = SqlFunction(
     "task_instance_history", HistoryEntry, Argument("task_instance_id", "bigint", a.bigint)
 )
 SET_HISTORY = SqlFunction("set_history", bool, Argument("enabled", "boolean", a.flag))
-# The switch the moves read (jobmon.set_history() writes it).
-HISTORY_ENABLED_SQL = "select coalesce((select s.enabled from jobmon.history_setting s), false)"
+HISTORY_ENABLED = SqlFunction("history_enabled", bool)
 
 
 @TASK_INSTANCE_HISTORY.rows
@@ -39,16 +36,10 @@ task_instance_history_async = task_instance_history.async_twin
 set_history_async = set_history.async_twin
 
 
-def history_enabled(conn: psycopg.Connection[Any]) -> bool:
-    """Whether this database records the history."""
-    row = conn.execute(HISTORY_ENABLED_SQL).fetchone()
-    assert row is not None
-    return bool(row[0])
+@HISTORY_ENABLED.row
+def history_enabled() -> dict[str, Any]:
+    """Whether this database records the history (jobmon.history_enabled())."""
+    return {}
 
 
-async def history_enabled_async(conn: psycopg.AsyncConnection[Any]) -> bool:
-    """The async twin of history_enabled()."""
-    cur = await conn.execute(HISTORY_ENABLED_SQL)
-    row = await cur.fetchone()
-    assert row is not None
-    return bool(row[0])
+history_enabled_async = history_enabled.async_twin
