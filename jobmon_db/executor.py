@@ -75,10 +75,11 @@ class SqlFunction(Generic[T]):
         return f"SqlFunction({self.sql!r})"
 
     def params(self, values: dict[str, Any]) -> dict[str, Any]:
-        """The values as sent: every declared argument through its coercer (a missing one is a TypeError)."""
-        unknown = set(values) - {a.name for a in self.arguments}
-        if unknown:
-            raise TypeError(f"jobmon.{self.name}() has no argument {sorted(unknown)}")
+        """The values as sent: every declared argument through its coercer (an unknown or missing one: TypeError)."""
+        declared = [a.name for a in self.arguments]
+        if set(values) != set(declared):
+            unknown, missing = sorted(set(values) - set(declared)), sorted(set(declared) - set(values))
+            raise TypeError(f"jobmon.{self.name}(): unknown arguments {unknown}, missing {missing}")
         return {a.name: a.coerce(a.name, values[a.name]) for a in self.arguments}
 
     def rows(self, arguments: Callable[P, dict[str, Any]]) -> Door[P, list[T]]:
@@ -90,7 +91,7 @@ class SqlFunction(Generic[T]):
         return Door(self, arguments, self._one, _name(self.result_type))
 
     def _one(self, rows: list[T]) -> T:
-        if len(rows) != 1:  # called through one() only for functions that always return one row
+        if len(rows) != 1:  # row() is only for functions that always return one row
             raise RuntimeError(f"jobmon.{self.name}() returned {len(rows)} rows, not one")
         return rows[0]
 
@@ -108,14 +109,6 @@ class SqlFunction(Generic[T]):
             async with conn.cursor(row_factory=args_row(self.result_type)) as cur:
                 await cur.execute(self.sql, params)
                 return await cur.fetchall()
-
-    def one(self, conn: psycopg.Connection[Any], **values: Any) -> T:
-        """The one row of a function that always returns one."""
-        return self._one(self.all(conn, **values))
-
-    async def one_async(self, conn: psycopg.AsyncConnection[Any], **values: Any) -> T:
-        """The async twin of one()."""
-        return self._one(await self.all_async(conn, **values))
 
 
 def _name(row: Callable[..., Any]) -> str:
