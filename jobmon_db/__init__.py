@@ -42,7 +42,13 @@ from .errors import (
     WorkflowNotFound,
     WorkflowRunNotFound,
 )
-from .history import set_history, task_instance_history, task_instance_history_async
+from .history import (
+    history_enabled,
+    history_enabled_async,
+    set_history,
+    task_instance_history,
+    task_instance_history_async,
+)
 from .results import (
     ArrayWorkerTaskInstance,
     BoundTask,
@@ -112,6 +118,8 @@ __all__ = [
     "RetryableError",
     "TaskInstanceNotFound",
     "HistoryEntry",
+    "history_enabled",
+    "history_enabled_async",
     "Outcome",
     "TaskInstanceStatus",
     "TaskStatus",

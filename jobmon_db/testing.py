@@ -15,10 +15,11 @@ Which PostgreSQL server the fixtures use:
     that pytest-postgresql starts and stops;
   * else: the running server libpq's defaults point at (PGHOST, PGPORT,
     PGUSER; 127.0.0.1:5432 as postgres when unset).
-The choice is made when the server fixture first runs, not at import.
-Database names carry the process id (jobmon_test_<pid>*), so several test
-runs can share a server; a module's database is named from the module's
-path too, so two packages' test_x.py never share one.
+The choice, and the pg_ctl a throwaway server runs, are made when the
+server fixture first runs, not at import. Database names carry the process
+id (jobmon_test_<pid>*), so several test runs can share a server; a
+module's database is named from a hash of the module's path and full name
+too, so two packages' test_x.py never share one.
 
 Install with ``pip install 'jobmon-db[testing]'`` (pytest and
 pytest-postgresql).
@@ -83,9 +84,13 @@ def _throwaway_server_wanted() -> bool:
 
 
 #: A throwaway server that pytest-postgresql starts and stops; only started when jobmon_db_server picks it.
-jobmon_db_throwaway_server = factories.postgresql_proc(
-    executable=_find_pg_ctl() or "pg_ctl", port=None, dbname=DBNAME, load=[_migrate_template]
-)
+jobmon_db_throwaway_server = factories.postgresql_proc(port=None, dbname=DBNAME, load=[_migrate_template])
+
+
+def _use_the_pg_ctl_found_now(config: pytest.Config) -> None:
+    """Point pytest-postgresql at the pg_ctl installed now, unless --postgresql-exec names one."""
+    if not config.getoption("postgresql_exec"):
+        config.option.postgresql_exec = _find_pg_ctl() or "pg_ctl"
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +101,7 @@ def jobmon_db_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     (see the module's docstring), not when the plugin is imported.
     """
     if _throwaway_server_wanted():
+        _use_the_pg_ctl_found_now(request.config)
         yield request.getfixturevalue("jobmon_db_throwaway_server")
         return
     server = NoopExecutor(dbname=DBNAME, options="", **_running_server_params())
@@ -137,20 +143,21 @@ def jobmon_db_dsn(jobmon_db_server: Any) -> Iterator[str]:
         yield janitor_dsn(janitor)
 
 
-def module_suffix(module_path: str) -> str:
-    """A database-name suffix for one test module: its name, cut short, and a hash of its path.
+def module_suffix(module_path: str, module_name: str = "") -> str:
+    """A database-name suffix for one test module: its name, cut short, and a hash of its path and full name.
 
     Two packages' tests/test_x.py get different names, and the whole name
     stays within PostgreSQL's 63 characters.
     """
     name = Path(module_path).stem[:24]
-    return f"{name}_{hashlib.sha1(module_path.encode()).hexdigest()[:8]}"
+    digest = hashlib.sha1(f"{module_path}\0{module_name}".encode()).hexdigest()[:8]
+    return f"{name}_{digest}"
 
 
 @pytest.fixture(scope="module")
 def jobmon_db_module_dsn(jobmon_db_server: Any, request: pytest.FixtureRequest) -> Iterator[str]:
     """DSN of a database with the jobmon schema shared by one test module."""
-    with clone(jobmon_db_server, module_suffix(str(request.path))) as janitor:
+    with clone(jobmon_db_server, module_suffix(str(request.path), request.module.__name__)) as janitor:
         yield janitor_dsn(janitor)
 
 

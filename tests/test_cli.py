@@ -117,6 +117,18 @@ def test_demo_makes_every_move_through_the_functions(db_dsn, capsys):
     assert ("Task", "G", "Q", "queue_task_batch") in moves
 
 
+def test_demo_registers_its_task_through_bind_tasks(db_dsn, capsys):
+    assert main(["--dsn", db_dsn, "demo"]) == 0
+    with psycopg.connect(db_dsn) as conn:
+        (workflow_id,) = conn.execute("select id from jobmon.workflow where name = 'jobmon-db demo'").fetchone()
+        rebound = conn.execute(
+            "select outcome from jobmon.bind_tasks(%s, '{1}', '{demo}', '{null}', '{null}', '{demo task}', '{null}',"
+            " '{2}', '{null}', '{null}', '{false}')",
+            (workflow_id,),
+        ).fetchall()
+    assert rebound == [("unchanged",)]  # the same key: bind_tasks finds the demo's task, which ended D
+
+
 @pytest.mark.parametrize("option", ["--remove", "--check"])
 def test_a_workflow_id_option_names_a_workflow_in_its_error(option, capsys):
     with pytest.raises(SystemExit) as exited:

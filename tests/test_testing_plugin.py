@@ -80,10 +80,56 @@ def test_the_server_is_chosen_when_the_fixture_runs_not_when_the_plugin_is_impor
     assert "2 passed" in done.stdout
 
 
+MODULE_DB_TEST = """
+import os
+
+
+def test_the_module_database_is_named_for_this_module(jobmon_db_module_dsn):
+    import psycopg
+
+    with psycopg.connect(jobmon_db_module_dsn) as conn:
+        name = conn.info.dbname
+        assert conn.execute("select count(*) from jobmon.task_instance").fetchone()[0] == 0
+    with open(os.environ["MODULE_DB_NAMES"], "a") as names:
+        names.write(name + "\\n")
+"""
+
+
+def test_two_packages_test_modules_of_one_name_get_databases_of_different_names(postgresql_server: Any, tmp_path):
+    project = tmp_path / "project"
+    for package in ("one", "two"):
+        (project / package / "tests").mkdir(parents=True)
+        (project / package / "tests" / "test_workflows.py").write_text(MODULE_DB_TEST)
+    (project / "conftest.py").write_text('pytest_plugins = ["jobmon_db.testing"]\n')
+    names = tmp_path / "names.txt"
+    server = postgresql_server
+    env = {
+        **os.environ,
+        "MODULE_DB_NAMES": str(names),
+        "JOBMON_DB_TEST_DSN": make_conninfo(
+            host=server.host, port=server.port, user=server.user, password=server.password
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib", str(project)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+    made = names.read_text().split()
+    assert len(made) == 2 and len(set(made)) == 2, made
+    assert all("test_workflows_" in name for name in made), made
+
+
 def test_module_databases_of_two_packages_never_share_a_name():
     first = module_suffix("/src/one/tests/test_workflows.py")
     second = module_suffix("/src/two/tests/test_workflows.py")
     assert first != second and first.startswith("test_workflows_")
+    assert module_suffix("/src/tests/test_x.py", "one.test_x") != module_suffix("/src/tests/test_x.py", "two.test_x")
     longest = f"{DBNAME}_{module_suffix('/x/' + 'a' * 200 + '.py')}"
     assert len(longest) <= 63
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,8 @@ import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from jobmon_db.processes import free_port, stop
 
 HERE = Path(__file__).resolve().parent
 EXPECTED_FAILURES = HERE / "expected-failures.txt"
@@ -78,12 +79,6 @@ def _server_params() -> dict[str, Any]:
     params.setdefault("user", os.environ.get("PGUSER", "postgres"))
     params["dbname"] = "postgres"
     return params
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _jobmon_db(*args: str, **kwargs: Any) -> Any:
@@ -164,7 +159,7 @@ def web_server_process(db_engine: Any, setup_test_environment: str, tmp_path_fac
     params = conninfo_to_dict(setup_test_environment)
     params.pop("password", None)
     login = make_conninfo(**{**params, "user": NAME})
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("jobmon_db_server") / "server.log"
     with open(log, "w") as out:
         server = subprocess.Popen(
@@ -187,12 +182,7 @@ def web_server_process(db_engine: Any, setup_test_environment: str, tmp_path_fac
                 time.sleep(0.5)
         yield {"JOBMON_HOST": "127.0.0.1", "JOBMON_PORT": str(port)}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         keep = os.environ.get("JOBMON_DB_UPSTREAM_SERVER_LOG")
         if keep:
             shutil.copy(log, keep)

@@ -201,8 +201,15 @@ def log_distributor_id(task_instance_id: int, data: Json, db: Session = SESSION)
 
 @route("POST", "/task_instance/{task_instance_id}/log_no_distributor_id")
 def log_no_distributor_id(task_instance_id: int, data: Json, db: Session = SESSION) -> Any:
+    return _reported(
+        db, lambda: distributor.log_no_distributor_id(connection(db), task_instance_id, str(data["no_id_err_msg"]))
+    )
+
+
+def _reported(db: Session, report: Callable[[], Any]) -> JSONResponse:
+    """Upstream's answer to a report: no message when applied, else the outcome and status, or the refusal."""
     try:
-        result = distributor.log_no_distributor_id(connection(db), task_instance_id, str(data["no_id_err_msg"]))
+        result = report()
         message = "" if result.applied else f"{result.outcome}: {result.status}"
     except InvalidStateTransition as error:
         db.rollback()
@@ -216,27 +223,18 @@ def _error_message(data: dict[str, Any]) -> str:
 
 @route("POST", "/task_instance/{task_instance_id}/log_known_error")
 def log_known_error(task_instance_id: int, data: Json, db: Session = SESSION) -> Any:
-    try:
-        nodename = None if data.get("nodename") is None else str(data["nodename"])
-        result = worker_node.log_error(
+    nodename = None if data.get("nodename") is None else str(data["nodename"])
+    return _reported(
+        db,
+        lambda: worker_node.log_error(
             connection(db), task_instance_id, data["error_state"], _error_message(data), nodename=nodename
-        )
-        message = "" if result.applied else f"{result.outcome}: {result.status}"
-    except InvalidStateTransition as error:
-        db.rollback()
-        message = error.message
-    return JSONResponse(content={"message": message})
+        ),
+    )
 
 
 @route("POST", "/task_instance/{task_instance_id}/log_unknown_error")
 def log_unknown_error(task_instance_id: int, data: Json, db: Session = SESSION) -> Any:
-    try:
-        result = distributor.log_unknown_error(connection(db), task_instance_id, _error_message(data))
-        message = "" if result.applied else f"{result.outcome}: {result.status}"
-    except InvalidStateTransition as error:
-        db.rollback()
-        message = error.message
-    return JSONResponse(content={"message": message})
+    return _reported(db, lambda: distributor.log_unknown_error(connection(db), task_instance_id, _error_message(data)))
 
 
 @route("POST", "/array/{array_id}/transition_to_launched")

@@ -18,6 +18,8 @@ SILENT_BEFORE_START = "silent_before_start"  # the job vanishes before it starts
 SILENT_WHILE_RUNNING = "silent_while_running"  # the job stops heartbeating while running (R -> T)
 LOST_ID = "lost_id"  # the cluster gave no job id (I -> W)
 OUTCOMES = (DONE, APP_ERROR, RESOURCE_ERROR, SILENT_BEFORE_START, SILENT_WHILE_RUNNING, LOST_ID)
+#: The bounds of every rate (inclusive), for the CLI's parser and FaultRates.problems().
+RATE_BOUNDS = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,11 @@ class FaultRates:
 
     def problems(self) -> list[str]:
         """What is wrong with these rates (empty when they are usable)."""
+        low, high = RATE_BOUNDS
         found = [
-            f"--{name.replace('_', '-')}-rate must be between 0 and 1, not {value}"
+            f"--{name.replace('_', '-')}-rate must be between {low:g} and {high:g}, not {value}"
             for name, value in asdict(self).items()
-            if not 0.0 <= value <= 1.0
+            if not low <= value <= high
         ]
         exclusive = self.app_error + self.resource_error + self.silent_death + self.lost_id
         if exclusive > 1.0:

@@ -9,7 +9,6 @@ afterwards. `check_server()` asks a server given by URL whether it answers.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 
 import httpx
 
+from ..processes import free_port, stop
 from .http import API_PREFIX
 
 #: Upstream's report_by_buffer for a started server: its triage grace (2 x buffer x task_instance_interval) is
@@ -50,12 +50,6 @@ def check_server(url: str, timeout: float = 5.0) -> None:
         raise ServerError(f"the Jobmon server at {url} answered its health route with HTTP {answer.status_code}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def started_server(dsn: str, heartbeat: float, *, command: Sequence[str] | None = None) -> Iterator[str]:
     """A `jobmon-db jobmon-server` on the database of `dsn`, on a free port; yields its URL.
@@ -64,7 +58,7 @@ def started_server(dsn: str, heartbeat: float, *, command: Sequence[str] | None 
     server's command line (it gets `--port N` appended and the same settings),
     e.g. one that serves upstream's own routes for a comparison.
     """
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **server_settings(heartbeat)}
     serve = [sys.executable, "-m", "jobmon_db", "--dsn", dsn, "jobmon-server"] if command is None else list(command)
@@ -87,9 +81,4 @@ def started_server(dsn: str, heartbeat: float, *, command: Sequence[str] | None 
                     time.sleep(0.3)
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
