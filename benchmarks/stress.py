@@ -559,7 +559,7 @@ def _batch_worker(
     report: BatchReport,
     lock: threading.Lock,
 ) -> None:
-    from jobmon_db import batches  # the batch wrappers
+    from jobmon_db import distributor, swarm  # the batch wrappers
 
     _, run_id, array_id, res_id, tasks = setup
     rng = random.Random(seed * 1000 + index)
@@ -588,19 +588,21 @@ def _batch_worker(
             try:
                 with conn.transaction():
                     if action == "queue":
-                        rows: list[Any] = batches.queue_task_batch(conn, subset, array_id, res_id, run_id)
+                        rows: list[Any] = swarm.queue_task_batch(conn, subset, array_id, res_id, run_id)
                         for r in rows:
                             if r.applied:
                                 queued[r.task_id] += 1
                     elif action == "instantiate":
-                        rows = batches.instantiate_task_instances(conn, instances)
+                        rows = distributor.instantiate_task_instances(conn, instances)
                     elif action == "launch":
-                        rows = batches.launch_array_batch(conn, array_id, batch, increment)
+                        rows = distributor.launch_array_batch(conn, array_id, batch, increment)
                     elif action == "heartbeats":
-                        rows = batches.log_heartbeats(conn, instances, increment)
+                        rows = distributor.log_heartbeats(conn, instances, increment)
                     elif action == "distributor_ids":
                         steps = rng.sample(range(12), rng.randint(1, 6))
-                        rows = batches.log_array_distributor_ids(conn, array_id, batch, [(s, f"j{s}") for s in steps])
+                        rows = distributor.log_array_distributor_ids(
+                            conn, array_id, batch, [(s, f"j{s}") for s in steps]
+                        )
                     else:
                         rows = []
                         if instances:

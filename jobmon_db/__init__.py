@@ -7,29 +7,21 @@ connection; the database validates and applies the transition.
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
 
-from .batches import (
-    ArrayWorkerTaskInstance,
-    DistributorIdLogged,
-    Heartbeat,
-    InstantiatedTaskInstance,
-    LaunchedTaskInstance,
-    QueuedTask,
-    array_task_instance,
-    array_task_instance_async,
+from .distributor import (
+    distributor_task_instances,
+    distributor_task_instances_async,
     instantiate_task_instances,
     instantiate_task_instances_async,
+    kill_task_instances,
+    kill_task_instances_async,
     launch_array_batch,
     launch_array_batch_async,
     log_array_distributor_ids,
     log_array_distributor_ids_async,
-    log_heartbeats,
-    log_heartbeats_async,
-    queue_task_batch,
-    queue_task_batch_async,
-)
-from .distributor import (
     log_distributor_id,
     log_distributor_id_async,
+    log_heartbeats,
+    log_heartbeats_async,
     log_no_distributor_id,
     log_no_distributor_id_async,
     log_unknown_error,
@@ -51,22 +43,37 @@ from .errors import (
     WorkflowRunNotFound,
 )
 from .history import (
-    HistoryEntry,
     history_enabled,
     history_enabled_async,
     set_history,
     task_instance_history,
     task_instance_history_async,
 )
-from .resume import (
+from .results import (
+    ArrayWorkerTaskInstance,
+    BoundTask,
+    CallSiteResult,
+    DistributorIdLogged,
+    DistributorTaskInstance,
+    Heartbeat,
+    HistoryEntry,
+    InstantiatedTaskInstance,
     KillResult,
+    LaunchedTaskInstance,
+    LogRunningResult,
+    QueuedTask,
     TaskReset,
     TaskStatusChange,
     TerminatedInstance,
+    TransitionResult,
     TriagedInstance,
-    kill_task_instances,
-    kill_task_instances_async,
+    WorkerNodeTaskInstance,
+)
+from .statuses import Outcome, TaskInstanceStatus, TaskStatus
+from .swarm import (
     next_cursor,
+    queue_task_batch,
+    queue_task_batch_async,
     reset_tasks_for_resume,
     reset_tasks_for_resume_async,
     task_status_changes,
@@ -76,20 +83,11 @@ from .resume import (
     triage_overdue,
     triage_overdue_async,
 )
-from .statuses import TaskInstanceStatus, TaskStatus
-from .tasks import BoundTask, TaskBinding, bind_tasks
-from .transitions import TransitionResult, transition_task_instance, transition_task_instance_async
-from .wire import (
-    CallSiteResult,
-    DistributorTaskInstance,
-    LogRunningResult,
-    WorkerNodeTaskInstance,
-    distributor_task_instances,
-    distributor_task_instances_async,
-    worker_node_task_instance,
-    worker_node_task_instance_async,
-)
+from .tasks import TaskBinding, bind_tasks
+from .transitions import transition_task_instance, transition_task_instance_async
 from .worker_node import (
+    array_task_instance,
+    array_task_instance_async,
     log_done,
     log_done_async,
     log_error,
@@ -98,6 +96,8 @@ from .worker_node import (
     log_heartbeat_async,
     log_running,
     log_running_async,
+    worker_node_task_instance,
+    worker_node_task_instance_async,
 )
 
 try:
@@ -120,6 +120,7 @@ __all__ = [
     "HistoryEntry",
     "history_enabled",
     "history_enabled_async",
+    "Outcome",
     "TaskInstanceStatus",
     "TaskStatus",
     "TransitionResult",

@@ -7,75 +7,39 @@ history is the increasing ``id``. These functions never commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import psycopg
+from . import arguments as a
+from .executor import Argument, SqlFunction
+from .results import HistoryEntry
 
-from .executor import fetch_all, fetch_all_async, jobmon_errors
-
-HISTORY_SQL = "select * from jobmon.task_instance_history(%s)"
-SET_HISTORY_SQL = "select jobmon.set_history(%s)"
-# The switch the moves read (jobmon.set_history() writes it).
-HISTORY_ENABLED_SQL = "select coalesce((select s.enabled from jobmon.history_setting s), false)"
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One row of jobmon.transition_history: an applied move (from_status None: a task instance created)."""
-
-    id: int
-    model: str  # 'TaskInstance' or 'Task'
-    object_id: int
-    task_id: int
-    #: For a task instance: itself. For a task: the task instance whose move caused it (None: none did).
-    task_instance_id: int | None
-    from_status: str | None
-    to_status: str
-    recorded_at: datetime
-    function_name: str | None
-    role_name: str
-    application_name: str | None
+TASK_INSTANCE_HISTORY = SqlFunction(
+    "task_instance_history", HistoryEntry, Argument("task_instance_id", "bigint", a.bigint)
+)
+SET_HISTORY = SqlFunction("set_history", bool, Argument("enabled", "boolean", a.flag))
+HISTORY_ENABLED = SqlFunction("history_enabled", bool)
 
 
-def task_instance_history(conn: psycopg.Connection[Any], task_instance_id: int) -> list[HistoryEntry]:
+@TASK_INSTANCE_HISTORY.rows
+def task_instance_history(task_instance_id: int) -> dict[str, Any]:
     """The task instance's moves and its task's moves, in history order. TaskInstanceNotFound if there is none."""
-    return fetch_all(conn, HistoryEntry, HISTORY_SQL, (task_instance_id,))
+    return locals()
 
 
-async def task_instance_history_async(conn: psycopg.AsyncConnection[Any], task_instance_id: int) -> list[HistoryEntry]:
-    """The async twin of task_instance_history()."""
-    return await fetch_all_async(conn, HistoryEntry, HISTORY_SQL, (task_instance_id,))
-
-
-def set_history(conn: psycopg.Connection[Any], enabled: bool) -> bool:
+@SET_HISTORY.row
+def set_history(enabled: bool) -> dict[str, Any]:
     """Turn the history of this database on or off (owner only); returns the new state."""
-    with jobmon_errors(conn):
-        row = conn.execute(SET_HISTORY_SQL, (enabled,)).fetchone()
-    assert row is not None
-    return bool(row[0])
+    return locals()
 
 
-async def set_history_async(conn: psycopg.AsyncConnection[Any], enabled: bool) -> bool:
-    """The async twin of set_history()."""
-    with jobmon_errors(conn):
-        cur = await conn.execute(SET_HISTORY_SQL, (enabled,))
-        row = await cur.fetchone()
-    assert row is not None
-    return bool(row[0])
+task_instance_history_async = task_instance_history.async_twin
+set_history_async = set_history.async_twin
 
 
-def history_enabled(conn: psycopg.Connection[Any]) -> bool:
-    """Whether this database records the history."""
-    row = conn.execute(HISTORY_ENABLED_SQL).fetchone()
-    assert row is not None
-    return bool(row[0])
+@HISTORY_ENABLED.row
+def history_enabled() -> dict[str, Any]:
+    """Whether this database records the history (jobmon.history_enabled())."""
+    return {}
 
 
-async def history_enabled_async(conn: psycopg.AsyncConnection[Any]) -> bool:
-    """The async twin of history_enabled()."""
-    cur = await conn.execute(HISTORY_ENABLED_SQL)
-    row = await cur.fetchone()
-    assert row is not None
-    return bool(row[0])
+history_enabled_async = history_enabled.async_twin

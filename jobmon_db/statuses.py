@@ -1,8 +1,10 @@
-"""Status codes of the two state machines, mirrored from the lookup tables.
+"""Status codes of the two state machines, mirrored from the lookup tables, and the outcomes of the calls.
 
 The database owns the statuses and the transition rules; these enums only
 name the codes (tests/test_schema.py proves they equal
-jobmon.task_instance_status and jobmon.task_status).
+jobmon.task_instance_status and jobmon.task_status). Outcome names every
+outcome a function's row may carry (tests/test_results.py reads them from
+the function bodies).
 """
 
 from __future__ import annotations
@@ -61,14 +63,47 @@ class TaskStatus(_StatusCode):
     ERROR_FATAL = "F"
 
 
-_ENUM_BY_ANNOTATION: dict[str, type[_StatusCode]] = {"TaskInstanceStatus": TaskInstanceStatus, "TaskStatus": TaskStatus}
+class Outcome(str, Enum):
+    """What a call did to one row: the ``outcome`` column of every function that has one (docs/sql-api.md).
+
+    A str, so ``result.outcome == "applied"`` holds; str() and f-strings give the value.
+    """
+
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    UNTIMELY = "untimely"
+    STALE = "stale"
+    IGNORED = "ignored"
+    ID_RECORDED = "id_recorded"
+    NOT_OVERDUE = "not_overdue"
+    SKIPPED = "skipped"
+    REFUSED = "refused"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+    NOT_FOUND = "not_found"
+    WRONG_ARRAY = "wrong_array"
+    CREATED = "created"
+    RESET = "reset"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
 
-_STATUS_FIELDS: dict[type, tuple[tuple[str, type[_StatusCode]], ...]] = {}
+_ENUM_BY_ANNOTATION: dict[str, type[Enum]] = {
+    "TaskInstanceStatus": TaskInstanceStatus,
+    "TaskStatus": TaskStatus,
+    "Outcome": Outcome,
+}
 
 
-def _status_fields(cls: type) -> tuple[tuple[str, type[_StatusCode]], ...]:
-    """The fields of a dataclass annotated TaskInstanceStatus or TaskStatus (also `| None`), with their enum."""
+_STATUS_FIELDS: dict[type, tuple[tuple[str, type[Enum]], ...]] = {}
+
+
+def _status_fields(cls: type) -> tuple[tuple[str, type[Enum]], ...]:
+    """The fields of a dataclass annotated with one of the enums above (also `| None`), with their enum."""
     if cls not in _STATUS_FIELDS:
         _STATUS_FIELDS[cls] = tuple(
             (field.name, enum)
@@ -79,8 +114,8 @@ def _status_fields(cls: type) -> tuple[tuple[str, type[_StatusCode]], ...]:
 
 
 class StatusCodes:
-    """Base of the result dataclasses: turns the one-character codes a row hands over into the enums its
-    fields are annotated with (TaskInstanceStatus, TaskStatus, either `| None`)."""
+    """Base of the result dataclasses: turns the codes a row hands over into the enums its fields are
+    annotated with (TaskInstanceStatus, TaskStatus, Outcome, each also `| None`)."""
 
     def __post_init__(self) -> None:
         for name, enum in _status_fields(type(self)):

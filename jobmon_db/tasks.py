@@ -8,21 +8,13 @@ it never commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-
-from .executor import fetch_all
-from .statuses import StatusCodes, TaskStatus
-
-BIND_SQL = (
-    "select * from jobmon.bind_tasks(workflow_id => %s::bigint, node_ids => %s::bigint[],"
-    " task_args_hashes => %s::text[], array_ids => %s::bigint[], task_resources_ids => %s::bigint[],"
-    " names => %s::text[], commands => %s::text[], max_attempts_per_task => %s::integer[],"
-    " resource_scales => %s::text[], fallback_queues => %s::text[], reset_if_running => %s::boolean[])"
-)
+from . import arguments as a
+from .executor import Argument, SqlFunction
+from .results import BoundTask
 
 
 @dataclass(frozen=True)
@@ -42,36 +34,31 @@ class TaskBinding:
     reset_if_running: bool = False
 
 
-@dataclass(frozen=True)
-class BoundTask(StatusCodes):
-    """One row of jobmon.bind_tasks(): a requested key and what the call did to its task."""
+#: The function's array arguments, each the TaskBinding field it carries, with its SQL type.
+_COLUMNS = (
+    ("node_ids", "node_id", "bigint[]"),
+    ("task_args_hashes", "task_args_hash", "text[]"),
+    ("array_ids", "array_id", "bigint[]"),
+    ("task_resources_ids", "task_resources_id", "bigint[]"),
+    ("names", "name", "text[]"),
+    ("commands", "command", "text[]"),
+    ("max_attempts_per_task", "max_attempts", "integer[]"),
+    ("resource_scales", "resource_scales", "text[]"),
+    ("fallback_queues", "fallback_queues", "text[]"),
+    ("reset_if_running", "reset_if_running", "boolean[]"),
+)
 
-    node_id: int
-    task_args_hash: str
-    task_id: int
-    #: created (new, in G), reset (rebound to G), unchanged (D, or R without reset_if_running), refused
-    outcome: str
-    previous_status: TaskStatus | None
-    status: TaskStatus
-    max_attempts: int
-
-
-def _params(workflow_id: int, tasks: Sequence[TaskBinding]) -> tuple[Any, ...]:
-    columns = (
-        "node_id",
-        "task_args_hash",
-        "array_id",
-        "task_resources_id",
-        "name",
-        "command",
-        "max_attempts",
-        "resource_scales",
-        "fallback_queues",
-        "reset_if_running",
-    )
-    return (workflow_id, *([getattr(t, c) for t in tasks] for c in columns))
+BIND_TASKS = SqlFunction(
+    "bind_tasks",
+    BoundTask,
+    Argument("workflow_id", "bigint", a.bigint),
+    *(Argument(argument, sql_type) for argument, _, sql_type in _COLUMNS),
+)
 
 
-def bind_tasks(conn: psycopg.Connection[Any], workflow_id: int, tasks: Sequence[TaskBinding]) -> list[BoundTask]:
+@BIND_TASKS.rows
+def bind_tasks(workflow_id: int, tasks: Iterable[TaskBinding]) -> dict[str, Any]:
     """Register new tasks in G and reset rebound unfinished ones to G; one row per distinct key, by task id."""
-    return fetch_all(conn, BoundTask, BIND_SQL, _params(workflow_id, tasks))
+    bindings = list(tasks)
+    columns = {argument: [getattr(t, field) for t in bindings] for argument, field, _ in _COLUMNS}
+    return {"workflow_id": workflow_id, **columns}

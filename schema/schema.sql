@@ -777,6 +777,7 @@ CREATE FUNCTION jobmon._privileges() RETURNS TABLE(object_kind text, object_name
         ('bind_tasks',                 array[]::text[]),
         -- reading the history
         ('task_instance_history',      array['readonly']),
+        ('history_enabled',            array['readonly']),
         -- `jobmon-db status`
         ('derived_rules_drift',        array['readonly']),
         -- the helpers that read the rules (docs/sql-api.md, "Helper functions")
@@ -1956,6 +1957,23 @@ $$;
 --
 
 COMMENT ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) IS 'The distributor wire form of each existing task instance of the array, in the reference model''s column order (task_instance_id, task_id, workflow_run_id, workflow_id, status, distributor_id, task_resources_id, array_id, array_batch_num, array_step_id), ascending id; unknown ids are skipped. Locks nothing. Raises 22004 for a NULL array.';
+
+--
+-- Name: history_enabled(); Type: FUNCTION; Schema: jobmon; Owner: -
+--
+
+CREATE FUNCTION jobmon.history_enabled() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    select coalesce((select s.enabled from jobmon.history_setting s), false);
+$$;
+
+--
+-- Name: FUNCTION history_enabled(); Type: COMMENT; Schema: jobmon; Owner: -
+--
+
+COMMENT ON FUNCTION jobmon.history_enabled() IS 'Whether this database records the transition history (the switch jobmon.set_history() writes and every move reads). Reads only; locks nothing.';
 
 --
 -- Name: instantiate_task_instances(bigint[]); Type: FUNCTION; Schema: jobmon; Owner: -
@@ -4509,6 +4527,14 @@ REVOKE ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigin
 GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_app;
 GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_distributor;
 GRANT ALL ON FUNCTION jobmon.distributor_task_instances(task_instance_ids bigint[]) TO jobmon_readonly;
+
+--
+-- Name: FUNCTION history_enabled(); Type: ACL; Schema: jobmon; Owner: -
+--
+
+REVOKE ALL ON FUNCTION jobmon.history_enabled() FROM PUBLIC;
+GRANT ALL ON FUNCTION jobmon.history_enabled() TO jobmon_app;
+GRANT ALL ON FUNCTION jobmon.history_enabled() TO jobmon_readonly;
 
 --
 -- Name: FUNCTION instantiate_task_instances(task_instance_ids bigint[]); Type: ACL; Schema: jobmon; Owner: -

@@ -1,6 +1,6 @@
 -- The transition history (table jobmon.transition_history, migration 0006):
--- the switch that turns it off and on per database, and the function that
--- reads it. Applied repeatably by the post-apply step.
+-- the switch that turns it off and on per database, the function that says
+-- how it stands, and the function that reads the history. Applied repeatably by the post-apply step.
 --
 -- Who writes it: the moves themselves, in the statements that make them
 -- (jobmon._transition_task_instance(), jobmon._move_task_instances(),
@@ -50,6 +50,27 @@ end;
 $$;
 comment on function jobmon.set_history(boolean) is
     'Turns the transition history of this database on (true) or off (false) and returns the new state. Owner only. Locks the row of jobmon.history_setting until commit; never waits for a move.';
+
+-- ---------------------------------------------------------------------------
+-- jobmon.history_enabled() returns boolean
+--
+-- Whether this database records the history: the switch every move reads
+-- (jobmon.history_setting), as jobmon.set_history() last left it. Called by
+-- `jobmon-db history --state`, `jobmon-db simulate` and
+-- jobmon_db.history.history_enabled(). Granted to the roles that may read the
+-- history (readonly, app). Reads only; locks nothing. Raises nothing.
+-- ---------------------------------------------------------------------------
+create or replace function jobmon.history_enabled()
+returns boolean
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce((select s.enabled from jobmon.history_setting s), false);
+$$;
+comment on function jobmon.history_enabled() is
+    'Whether this database records the transition history (the switch jobmon.set_history() writes and every move reads). Reads only; locks nothing.';
 
 -- ---------------------------------------------------------------------------
 -- jobmon.task_instance_history(task_instance_id bigint)

@@ -51,6 +51,7 @@ as $$
         ('bind_tasks',                 array[]::text[]),
         -- reading the history
         ('task_instance_history',      array['readonly']),
+        ('history_enabled',            array['readonly']),
         -- `jobmon-db status`
         ('derived_rules_drift',        array['readonly']),
         -- the helpers that read the rules (docs/sql-api.md, "Helper functions")

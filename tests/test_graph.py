@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 from jobmon_db import graph, transition_task_instance
-from jobmon_db.batches import queue_task_batch
 from jobmon_db.cli import main
+from jobmon_db.swarm import queue_task_batch
 from tests.factories import make_array, make_array_tasks
 
 MERMAID_EDGE = re.compile(r"^    (\w+) (-->|-\.->)(?:\|([^|]*)\|)? (\w+)$", re.MULTILINE)

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from jobmon_db import InvalidStateTransition, TaskInstanceNotFound, transition_task_instance
-from jobmon_db.batches import queue_task_batch
 from jobmon_db.cli import main
 from jobmon_db.history import history_enabled, set_history, task_instance_history
+from jobmon_db.swarm import queue_task_batch
 from tests.factories import make_array, make_array_batch, make_array_tasks, make_task_instance
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "sql" / "80_history.sql"

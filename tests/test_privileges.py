@@ -40,7 +40,8 @@ DISTRIBUTOR = {"log_error", "distributor_task_instances", "instantiate_task_inst
 SWARM = {"queue_task_batch", "triage_overdue", "terminate_workflow_run", "reset_tasks_for_resume",
          "task_status_changes"}  # fmt: skip
 READ_FUNCTIONS = {"worker_node_task_instance", "array_task_instance", "distributor_task_instances",
-                  "task_status_changes", "task_instance_history", "derived_rules_drift"}  # fmt: skip
+                  "task_status_changes", "task_instance_history", "history_enabled",
+                  "derived_rules_drift"}  # fmt: skip
 APP_ONLY = {"transition_task_instance", "bind_tasks"}  # the generic move and the server's task binding
 PUBLIC_FUNCTIONS = WORKER_NODE | DISTRIBUTOR | SWARM | READ_FUNCTIONS | APP_ONLY
 #: The helpers docs/sql-api.md lists (read-only; they run with the owner's rights too).

@@ -27,9 +27,8 @@ from jobmon.server.web.db.deps import get_db
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
-from .. import batches, distributor, resume, worker_node
+from .. import distributor, swarm, worker_node
 from ..errors import InvalidArgument, InvalidStateTransition, JobmonDBError, RetryableError
-from ..wire import worker_node_task_instance
 from .bind import bind_tasks
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,7 +86,7 @@ def _seconds(value: Any) -> timedelta:
 def _refused_then_current(db: Session, task_instance_id: int) -> Any:
     """After a move the rules refused: the transaction is aborted; read the state in a new one."""
     db.rollback()
-    return worker_node_task_instance(connection(db), task_instance_id)
+    return worker_node.worker_node_task_instance(connection(db), task_instance_id)
 
 
 # --- worker node --------------------------------------------------------------
@@ -146,7 +145,7 @@ def log_error_worker_node(task_instance_id: int, data: Json, db: Session = SESSI
 
 @route("GET", "/get_array_task_instance_id/{array_id}/{batch_num}/{step_id}")
 def get_array_task_instance_id(array_id: int, batch_num: int, step_id: int, db: Session = SESSION) -> Any:
-    row = batches.array_task_instance(connection(db), array_id, batch_num, step_id)
+    row = worker_node.array_task_instance(connection(db), array_id, batch_num, step_id)
     return JSONResponse(content={"task_instance_id": row.task_instance_id})
 
 
@@ -157,14 +156,14 @@ def get_array_task_instance_id(array_id: int, batch_num: int, step_id: int, db: 
 def log_report_by_batch(data: Json, db: Session = SESSION) -> Any:
     ids = [int(i) for i in data.get("task_instance_ids") or []]
     if ids:
-        batches.log_heartbeats(connection(db), ids, _seconds(data["next_report_increment"]))
+        distributor.log_heartbeats(connection(db), ids, _seconds(data["next_report_increment"]))
     return JSONResponse(content={})
 
 
 @route("POST", "/task_instance/instantiate_task_instances")
 def instantiate_task_instances(data: Json, db: Session = SESSION) -> Any:
     conn = connection(db)
-    rows = batches.instantiate_task_instances(conn, [int(i) for i in data["task_instance_ids"]])
+    rows = distributor.instantiate_task_instances(conn, [int(i) for i in data["task_instance_ids"]])
     instantiated = [r for r in rows if r.outcome in ("applied", "unchanged")]
     names = dict(
         conn.execute(
@@ -240,7 +239,7 @@ def log_unknown_error(task_instance_id: int, data: Json, db: Session = SESSION) 
 
 @route("POST", "/array/{array_id}/transition_to_launched")
 def transition_to_launched(array_id: int, data: Json, db: Session = SESSION) -> Any:
-    batches.launch_array_batch(
+    distributor.launch_array_batch(
         connection(db), array_id, int(data["batch_number"]), _seconds(data["next_report_increment"])
     )
     return JSONResponse(content={})
@@ -258,7 +257,7 @@ def log_array_distributor_id(array_id: int, data: Json, db: Session = SESSION) -
     ).fetchall():
         steps[batch_num].append((step_id, by_id[ti_id]))
     for batch_num, pairs in sorted(steps.items()):
-        batches.log_array_distributor_ids(conn, array_id, batch_num, pairs)
+        distributor.log_array_distributor_ids(conn, array_id, batch_num, pairs)
     return JSONResponse(content={"success": True})
 
 
@@ -273,7 +272,7 @@ def transition_to_killed(array_id: int, data: Json, db: Session = SESSION) -> An
         ).fetchall()
     ]
     if ids:
-        resume.kill_task_instances(conn, ids)
+        distributor.kill_task_instances(conn, ids)
     return JSONResponse(content={})
 
 
@@ -282,7 +281,7 @@ def transition_to_killed(array_id: int, data: Json, db: Session = SESSION) -> An
 
 @route("POST", "/array/{array_id}/queue_task_batch")
 def queue_task_batch(array_id: int, data: Json, db: Session = SESSION) -> Any:
-    rows = batches.queue_task_batch(
+    rows = swarm.queue_task_batch(
         connection(db),
         [int(i) for i in data["task_ids"]],
         array_id,
@@ -302,7 +301,7 @@ def set_status_for_triaging(workflow_run_id: int, db: Session = SESSION) -> Any:
     interval = float(config.get("heartbeat", "task_instance_interval"))
     buffer = float(config.get("heartbeat", "report_by_buffer"))
     # upstream leaves a launched instance alone for 2 x buffer x interval after its last move
-    resume.triage_overdue(connection(db), workflow_run_id, timedelta(seconds=2 * buffer * interval))
+    swarm.triage_overdue(connection(db), workflow_run_id, timedelta(seconds=2 * buffer * interval))
     return JSONResponse(content={})
 
 
@@ -314,7 +313,7 @@ def _run_status(db: Session, workflow_run_id: int) -> str | None:
 @route("PUT", "/workflow_run/{workflow_run_id}/terminate_task_instances")
 def terminate_task_instances(workflow_run_id: int, db: Session = SESSION) -> Any:
     hot = _run_status(db, workflow_run_id) == "H"  # HOT_RESUME: running instances go on
-    rows = resume.terminate_workflow_run(connection(db), workflow_run_id, hot=hot)
+    rows = swarm.terminate_workflow_run(connection(db), workflow_run_id, hot=hot)
     terminated = sum(1 for r in rows if r.applied)
     return JSONResponse(content={"workflow_run_id": workflow_run_id, "num_terminated": terminated})
 
@@ -324,11 +323,11 @@ def task_status_updates(workflow_id: int, data: MaybeJson = None, db: Session = 
     # The client echoes the `time` of the previous answer as last_sync: here it is the feed's cursor.
     last = str((data or {}).get("last_sync") or "")
     after = int(last) if last.isdigit() else 0
-    changes = resume.task_status_changes(connection(db), workflow_id, after)
+    changes = swarm.task_status_changes(connection(db), workflow_id, after)
     by_status: dict[str, list[int]] = defaultdict(list)
     for change in changes:
         by_status[str(change.status)].append(change.task_id)
-    return JSONResponse(content={"tasks_by_status": by_status, "time": str(resume.next_cursor(changes, after))})
+    return JSONResponse(content={"tasks_by_status": by_status, "time": str(swarm.next_cursor(changes, after))})
 
 
 @route("POST", "/task/{workflow_id}/set_resume_state")
@@ -341,7 +340,7 @@ def set_resume_state(workflow_id: int, data: Json, db: Session = SESSION) -> Any
         message = f"Workflow {workflow_id} is not resumable. Please set the appropriate resume state."
         return JSONResponse(content={"err_msg": message})
     conn = connection(db)
-    resume.reset_tasks_for_resume(conn, workflow_id, bool(data["reset_if_running"]))
+    swarm.reset_tasks_for_resume(conn, workflow_id, bool(data["reset_if_running"]))
     # The old runs' instances told to die before they reached the cluster could not finish while their
     # tasks were current (K -> F refused with a task in Q); they are stale attempts now: finish them.
     for run_id, status in conn.execute(
@@ -349,7 +348,7 @@ def set_resume_state(workflow_id: int, data: Json, db: Session = SESSION) -> Any
         " on ti.workflow_run_id = r.id where r.workflow_id = %s and ti.status = 'K' order by r.id",
         (workflow_id,),
     ).fetchall():
-        resume.terminate_workflow_run(conn, run_id, hot=status == "H")
+        swarm.terminate_workflow_run(conn, run_id, hot=status == "H")
     return JSONResponse(content={})
 
 
@@ -364,7 +363,7 @@ def force_cleanup_kill_self(workflow_id: int, db: Session = SESSION) -> Any:
             (workflow_id,),
         ).fetchall()
     ]
-    cleaned = sum(1 for r in resume.kill_task_instances(conn, ids) if r.applied) if ids else 0
+    cleaned = sum(1 for r in distributor.kill_task_instances(conn, ids) if r.applied) if ids else 0
     # Upstream's own bookkeeping: runs waiting for a resume (C, H) end T, the workflow H.
     finalized = conn.execute(
         "update jobmon.workflow_run set status = 'T', status_date = now()"
@@ -408,7 +407,7 @@ def reap(workflow_run_id: int, db: Session = SESSION) -> Any:
         return JSONResponse(content={"status": status})
     if status in ("C", "H"):
         # A resume whose old swarm died before terminating its instances: terminate them here.
-        resume.terminate_workflow_run(conn, workflow_run_id, hot=status == "H")
+        swarm.terminate_workflow_run(conn, workflow_run_id, hot=status == "H")
         # Instances told to die that reached the cluster are finished by their workers (or the distributor's
         # kill); one that never did stays K until the resume resets its task (set_resume_state finishes it).
         (left,) = conn.execute(

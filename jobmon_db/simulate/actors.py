@@ -25,7 +25,7 @@ import psycopg
 
 from ..errors import JobmonDBError
 from ..inspect import live_task_instance_statuses
-from ..resume import next_cursor
+from ..swarm import next_cursor
 from .calls import DirectCalls
 
 if TYPE_CHECKING:

@@ -11,8 +11,7 @@ from typing import Any
 
 import psycopg
 
-from .. import batches, distributor, resume, worker_node
-from ..wire import worker_node_task_instance
+from .. import distributor, swarm, worker_node
 
 
 class DirectCalls:
@@ -31,10 +30,10 @@ class DirectCalls:
 
     # worker node
     def array_task_instance(self, array_id: int, batch_num: int, step_id: int) -> Any:
-        return batches.array_task_instance(self.conn, array_id, batch_num, step_id)
+        return worker_node.array_task_instance(self.conn, array_id, batch_num, step_id)
 
     def worker_node_task_instance(self, task_instance_id: int) -> Any:
-        return worker_node_task_instance(self.conn, task_instance_id)
+        return worker_node.worker_node_task_instance(self.conn, task_instance_id)
 
     def log_running(
         self, task_instance_id: int, nodename: str, pgid: int, increment: timedelta, distributor_id: str
@@ -52,7 +51,7 @@ class DirectCalls:
 
     # distributor
     def instantiate_task_instances(self, task_instance_ids: list[int]) -> Any:
-        return batches.instantiate_task_instances(self.conn, task_instance_ids)
+        return distributor.instantiate_task_instances(self.conn, task_instance_ids)
 
     def log_no_distributor_id(self, task_instance_id: int, message: str) -> Any:
         return distributor.log_no_distributor_id(self.conn, task_instance_id, message)
@@ -61,13 +60,13 @@ class DirectCalls:
         return distributor.log_distributor_id(self.conn, task_instance_id, distributor_id, increment)
 
     def launch_array_batch(self, array_id: int, batch_num: int, increment: timedelta) -> Any:
-        return batches.launch_array_batch(self.conn, array_id, batch_num, increment)
+        return distributor.launch_array_batch(self.conn, array_id, batch_num, increment)
 
     def log_array_distributor_ids(self, array_id: int, batch_num: int, ids: dict[int, str]) -> Any:
-        return batches.log_array_distributor_ids(self.conn, array_id, batch_num, ids)
+        return distributor.log_array_distributor_ids(self.conn, array_id, batch_num, ids)
 
     def log_heartbeats(self, task_instance_ids: list[int], increment: timedelta) -> Any:
-        return batches.log_heartbeats(self.conn, task_instance_ids, increment)
+        return distributor.log_heartbeats(self.conn, task_instance_ids, increment)
 
     def log_known_error(self, task_instance_id: int, state: str, message: str) -> Any:
         return worker_node.log_error(self.conn, task_instance_id, state, message)
@@ -76,20 +75,20 @@ class DirectCalls:
         return distributor.log_unknown_error(self.conn, task_instance_id, message)
 
     def kill_task_instances(self, task_instance_ids: list[int]) -> Any:
-        return resume.kill_task_instances(self.conn, task_instance_ids)
+        return distributor.kill_task_instances(self.conn, task_instance_ids)
 
     # swarm
     def queue_task_batch(self, task_ids: list[int], array_id: int, resources_id: int, run_id: int) -> Any:
-        return batches.queue_task_batch(self.conn, task_ids, array_id, resources_id, run_id)
+        return swarm.queue_task_batch(self.conn, task_ids, array_id, resources_id, run_id)
 
     def triage_overdue(self, run_id: int, grace: timedelta) -> Any:
-        return resume.triage_overdue(self.conn, run_id, grace)
+        return swarm.triage_overdue(self.conn, run_id, grace)
 
     def task_status_changes(self, workflow_id: int, cursor: int) -> Any:
-        return resume.task_status_changes(self.conn, workflow_id, cursor)
+        return swarm.task_status_changes(self.conn, workflow_id, cursor)
 
     def terminate_workflow_run(self, run_id: int, hot: bool) -> Any:
-        return resume.terminate_workflow_run(self.conn, run_id, hot)
+        return swarm.terminate_workflow_run(self.conn, run_id, hot)
 
     def reset_tasks_for_resume(self, workflow_id: int, reset_running: bool) -> Any:
-        return resume.reset_tasks_for_resume(self.conn, workflow_id, reset_running)
+        return swarm.reset_tasks_for_resume(self.conn, workflow_id, reset_running)
