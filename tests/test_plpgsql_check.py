@@ -26,6 +26,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "its only statements are dynamic ALTER TABLE ... ENABLE/DISABLE TRIGGER, which plpgsql_check cannot see"
         " into: the function changes the database, so VOLATILE is right"
     ),
+    ("_lock_tasks", "routine is marked as VOLATILE, should be STABLE"): (
+        "it only reads, but with FOR NO KEY UPDATE, which PostgreSQL refuses in a non-volatile function"
+        " (SELECT FOR NO KEY UPDATE is not allowed in a non-volatile function)"
+    ),
 }
 
 FUNCTIONS_SQL = """
