@@ -56,6 +56,8 @@ from jobmon_db import (
     transition_task_instance,
 )
 from jobmon_db.connection import resolve_dsn
+from jobmon_db.inspect import live_task_instance_statuses
+from jobmon_db.simulate.report import history_checks
 from tests import spec_model
 
 STATUSES = spec_model.TASK_INSTANCE_STATUSES
@@ -497,7 +499,9 @@ def run_stress(
 
 
 # ---------------------------------------------------------------------------
-# Set-based and single-row calls mixed (python -m benchmarks.stress --batches)
+# Set-based and single-row calls mixed (python -m benchmarks.stress --batches): tasks
+# registered by bind_tasks, then the rows checked here and the history checked by
+# jobmon-db simulate's own checks (jobmon_db.simulate.report.history_checks).
 # ---------------------------------------------------------------------------
 
 
@@ -526,6 +530,9 @@ class BatchReport:
 
 
 def _batch_setup(conn: psycopg.Connection[Any], tasks: int) -> tuple[int, int, int, int, list[int]]:
+    from jobmon_db import TaskBinding, bind_tasks
+
+    # The workflow, its run, array and resources have no status; the tasks are registered by the function.
     row = conn.execute(
         """
         with wf as (insert into jobmon.workflow (name) values ('batch stress') returning id),
@@ -537,14 +544,18 @@ def _batch_setup(conn: psycopg.Connection[Any], tasks: int) -> tuple[int, int, i
     ).fetchone()
     assert row is not None
     workflow_id, run_id, array_id, res_id = row
-    ids = [
-        r[0]
-        for r in conn.execute(
-            "insert into jobmon.task (workflow_id, array_id, status, max_attempts, name)"
-            " select %s, %s, 'G', 1000000, 'stress' from generate_series(1, %s) returning id",
-            (workflow_id, array_id, tasks),
+    bindings = [
+        TaskBinding(
+            node_id=n,
+            task_args_hash=f"stress {n}",
+            name="stress",
+            command=None,
+            max_attempts=1000000,
+            array_id=array_id,
         )
+        for n in range(1, tasks + 1)
     ]
+    ids = [bound.task_id for bound in bind_tasks(conn, workflow_id, bindings)]
     return workflow_id, run_id, array_id, res_id, sorted(ids)
 
 
@@ -627,7 +638,7 @@ def _batch_worker(
 
 
 def check_batch_rows(conn: psycopg.Connection[Any], tasks: list[int], report: BatchReport) -> list[str]:
-    """Invariants after a batch stress run; returns what does not hold."""
+    """Invariants of the rows after a batch stress run; returns what does not hold."""
     problems = [f"unexpected error: {text}" for text in report.unexpected[:20]]
     if report.deadlocks:
         problems.append(f"{report.deadlocks} deadlock(s) raised")
@@ -635,14 +646,14 @@ def check_batch_rows(conn: psycopg.Connection[Any], tasks: list[int], report: Ba
         """
         select t.id, t.status, t.num_attempts, t.current_attempt_from,
                count(ti.id), coalesce(max(ti.id), 0),
-               count(ti.id) filter (where ti.status in ('Q', 'I', 'O', 'R', 'T')),
+               count(ti.id) filter (where ti.status = any(%s)),
                (select c.status from jobmon.task_instance c where c.id = t.current_attempt_from)
           from jobmon.task t
           left join jobmon.task_instance ti on ti.task_id = t.id
          where t.id = any(%s)
          group by t.id
         """,
-        (tasks,),
+        (sorted(live_task_instance_statuses(conn)), tasks),
     ).fetchall()
     for task, status, attempts, current, count, newest, live, current_status in rows:
         if attempts != count or attempts != report.queued[task]:
@@ -685,7 +696,13 @@ def run_batch_stress(
                 report.problems.append(f"thread {thread.name} did not finish")
         report.seconds = time.monotonic() - started
         report.problems += check_batch_rows(admin, setup[4], report)
+        report.problems += check_batch_history(admin, setup[0])
     return report
+
+
+def check_batch_history(conn: psycopg.Connection[Any], workflow_id: int) -> list[str]:
+    """The history checks `jobmon-db simulate` makes, on the stress run's workflow; returns what does not hold."""
+    return [f"{c.name}: {c.detail}" for c in history_checks(conn, workflow_id) if not c.ok]
 
 
 def _simulate(args: argparse.Namespace, seed: int) -> int:

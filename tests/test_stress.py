@@ -130,3 +130,17 @@ def test_batch_checks_report_a_lost_queue_and_two_live_instances(conn) -> None:
     problems = check_batch_rows(conn, [task], report)
     assert any(p.startswith(f"lost update: task {task}") for p in problems), problems
     assert f"task {task} has 2 live task instances" in problems
+
+
+def test_batch_stress_checks_the_history_as_simulate_does(conn) -> None:
+    """check_batch_history is simulate's history check: an instance written behind the functions is reported."""
+    from benchmarks.stress import _batch_setup, check_batch_history
+    from jobmon_db import queue_task_batch
+
+    workflow_id, run_id, array_id, res_id, tasks = _batch_setup(conn, 2)
+    queued = queue_task_batch(conn, tasks, array_id, res_id, run_id)
+    assert [r.outcome for r in queued] == ["applied", "applied"]
+    assert check_batch_history(conn, workflow_id) == []
+    conn.execute("insert into jobmon.task_instance (task_id, status) values (%s, 'Q')", (tasks[0],))
+    problems = check_batch_history(conn, workflow_id)
+    assert any(p.startswith("the history recorded every task instance") for p in problems), problems

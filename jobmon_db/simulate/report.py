@@ -118,14 +118,19 @@ def _cut(items: list[str], n: int = 3) -> str:
     return "; ".join(items[:n]) + more
 
 
-def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[list[Check], HistoryFacts]:
-    """The invariants of a finished simulation, read from the database."""
-    tasks = {
+def _tasks(conn: psycopg.Connection[Any], workflow_id: int) -> dict[int, tuple[str, int, int]]:
+    """task id -> (status, num_attempts, max_attempts) of the workflow's tasks."""
+    return {
         task_id: (status, num_attempts, max_attempts)
         for task_id, status, num_attempts, max_attempts in conn.execute(
             "select id, status, num_attempts, max_attempts from jobmon.task where workflow_id = %s", (workflow_id,)
         )
     }
+
+
+def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[list[Check], HistoryFacts]:
+    """The invariants of a finished simulation, read from the database."""
+    tasks = _tasks(conn, workflow_id)
     facts = read_history(conn, workflow_id, {t: m for t, (_, _, m) in tasks.items()})
     checks: list[Check] = []
 
@@ -165,6 +170,29 @@ def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[l
         )
     )
 
+    checks += _history_checks(conn, workflow_id, tasks, facts, instances)
+    return checks, facts
+
+
+def history_checks(conn: psycopg.Connection[Any], workflow_id: int) -> list[Check]:
+    """The invariants that hold at any moment, finished or not (the history's), of one workflow."""
+    tasks = _tasks(conn, workflow_id)
+    facts = read_history(conn, workflow_id, {t: m for t, (_, _, m) in tasks.items()})
+    row = conn.execute(
+        "select count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id where t.workflow_id = %s",
+        (workflow_id,),
+    ).fetchone()
+    return _history_checks(conn, workflow_id, tasks, facts, int(row[0]) if row else 0)
+
+
+def _history_checks(
+    conn: psycopg.Connection[Any],
+    workflow_id: int,
+    tasks: dict[int, tuple[str, int, int]],
+    facts: HistoryFacts,
+    instances: int,
+) -> list[Check]:
+    checks: list[Check] = []
     checks.append(
         Check(
             "the history recorded every task instance",
@@ -202,7 +230,7 @@ def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[l
             else "task instances: jobmon.task_instance_transition (valid); tasks: jobmon.task_transition",
         )
     )
-    return checks, facts
+    return checks
 
 
 # ---------------------------------------------------------------------------
