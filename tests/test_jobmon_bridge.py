@@ -280,6 +280,39 @@ def _post(url: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         return error.code, json.loads(error.read())
 
 
+def test_a_dag_bound_again_is_found_by_its_integer_hash(server_url: str) -> None:
+    # The client sends hashes as integers; the second POST finds the dag by comparing its VARCHAR hash with one.
+    dag_hash = 600_000_000_000_000_000 + uuid.uuid4().int % 10**17
+    first = _post(server_url, "/dag", {"dag_hash": dag_hash})
+    assert first[0] == 200, first
+    again = _post(server_url, "/dag", {"dag_hash": dag_hash})
+    assert again == (200, first[1])
+
+
+HASH_COMPARISON = """
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.orm import configure_mappers
+from jobmon.server.web.models import load_model
+load_model()
+from jobmon.server.web.models.dag import Dag
+configure_mappers()
+select(Dag).where(Dag.hash == 1).compile(dialect=pg.psycopg.dialect())  # the ORM copies its columns here
+from jobmon_db.jobmon_server import postgresql
+postgresql.apply()
+compiled = select(Dag).where(Dag.hash == 655975722514348221).compile(dialect=pg.psycopg.dialect())
+bind = compiled.binds["hash_1"]
+print(str(compiled).split("WHERE ")[1], repr(bind.type.process_bind_param(bind.value, compiled.dialect)))
+"""
+
+
+def test_a_hash_compared_with_an_integer_is_compared_as_text_when_the_models_were_mapped_first() -> None:
+    # `jobmon-db jobmon-server` maps upstream's models while it prepares their tables, before the fixes apply.
+    done = subprocess.run([sys.executable, "-c", HASH_COMPARISON], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "dag.hash = %(hash_1)s::VARCHAR '655975722514348221'"
+
+
 def test_a_lock_wait_blocks_no_other_request_and_past_lock_timeout_is_a_423_the_client_retries(
     server_url: str, module_db_dsn: str
 ) -> None:

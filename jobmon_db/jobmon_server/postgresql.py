@@ -72,6 +72,23 @@ class HashText(TypeDecorator[str]):
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
         return None if value is None else str(value)
 
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        return self  # `hash == 123` binds '123' as text, not 123 as an integer
+
+
+def _accept_integers(column: Any) -> None:
+    """Make a VARCHAR hash column take integers, in the statements it is written by and compared in."""
+    original = column.type
+    if isinstance(original, HashText):
+        return
+    text = HashText(original.length)
+    column.type = text
+    # The ORM's copies of the column, made when the models were mapped (before this when upstream's migrations
+    # ran first), keep the original type object: it hands its comparisons to the text type too.
+    original.__class__ = type(
+        f"Hash{type(original).__name__}", (type(original),), {"coerce_compared_value": lambda self, op, value: text}
+    )
+
 
 class JsonbAsText(TypeDecorator[str]):
     """jobmon.task_resources.requested_resources (jsonb) as the JSON text upstream writes and reads."""
@@ -130,7 +147,7 @@ def apply() -> None:
     for table in Base.metadata.tables.values():
         for column in table.columns:
             if column.name.endswith("hash") and isinstance(column.type, String):
-                column.type = HashText(column.type.length)
+                _accept_integers(column)
     # requested_resources
     TaskResources.__table__.c.requested_resources.type = JsonbAsText()
     _APPLIED.append(True)
