@@ -128,6 +128,15 @@ def _tasks(conn: psycopg.Connection[Any], workflow_id: int) -> dict[int, tuple[s
     }
 
 
+def _instance_count(conn: psycopg.Connection[Any], workflow_id: int) -> int:
+    """How many task instances the workflow's tasks have."""
+    row = conn.execute(
+        "select count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id where t.workflow_id = %s",
+        (workflow_id,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[list[Check], HistoryFacts]:
     """The invariants of a finished simulation, read from the database."""
     tasks = _tasks(conn, workflow_id)
@@ -157,11 +166,7 @@ def check_invariants(conn: psycopg.Connection[Any], workflow_id: int) -> tuple[l
             where t.workflow_id = %s and ti.status = any(%s) group by 1 order by 1""",
         (workflow_id, sorted(live_task_instance_statuses(conn))),
     ).fetchall()
-    row = conn.execute(
-        "select count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id where t.workflow_id = %s",
-        (workflow_id,),
-    ).fetchone()
-    instances = int(row[0]) if row else 0
+    instances = _instance_count(conn, workflow_id)
     checks.append(
         Check(
             "every task instance ended (none left in Q, I, O, R, T, X or K)",
@@ -178,11 +183,7 @@ def history_checks(conn: psycopg.Connection[Any], workflow_id: int) -> list[Chec
     """The invariants that hold at any moment, finished or not (the history's), of one workflow."""
     tasks = _tasks(conn, workflow_id)
     facts = read_history(conn, workflow_id, {t: m for t, (_, _, m) in tasks.items()})
-    row = conn.execute(
-        "select count(*) from jobmon.task_instance ti join jobmon.task t on t.id = ti.task_id where t.workflow_id = %s",
-        (workflow_id,),
-    ).fetchone()
-    return _history_checks(conn, workflow_id, tasks, facts, int(row[0]) if row else 0)
+    return _history_checks(conn, workflow_id, tasks, facts, _instance_count(conn, workflow_id))
 
 
 def _history_checks(
